@@ -1,0 +1,194 @@
+"""Text analysis: tokenising, folding, stop words and stemming; the only module that imports nltk.
+
+In: text. Out: tokens for whoosh (the `NewsAnalyzer` chain) or plain term lists (`terms`).
+News text needs more than whitespace: hyphenated names (Nur-Sultan: "nur", "sultan" and "nursultan"),
+abbreviations (U.S. -> "us"), numbers and percentages ("5.4%"), possessives with straight or curly
+apostrophes (Kazakhstan’s -> kazakhstan), accents folded (Türkiye -> turkiye), English Snowball stems
+for Latin words and Russian Snowball stems for Cyrillic ones. Only nltk's stemmers are used: they need
+no nltk_data. Stemmed forms are cached because the same words recur across a corpus.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from nltk.stem.snowball import SnowballStemmer
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# one token: an abbreviation with dots, a number (with decimals, thousands and %), or a word that may
+# carry inner hyphens and apostrophes
+TOKEN_RE = re.compile(
+    r"(?:[^\W\d_]\.){2,}"
+    r"|\d+(?:[.,]\d+)*%?"
+    r"|[^\W_]+(?:[-‐‑–'’&][^\W_]+)*",
+    re.UNICODE)
+_HYPHENS = "-‐‑–"
+_APOSTROPHES = "'’"
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def _load_stopwords() -> frozenset:
+    words = set()
+    for line in (DATA / "stopwords.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(line.lower())
+    return frozenset(words)
+
+
+STOPWORDS = _load_stopwords()
+_english = SnowballStemmer("english")
+_russian = SnowballStemmer("russian")
+
+
+def is_stopword(word: str) -> bool:
+    return word.lower() in STOPWORDS
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents, keeping Cyrillic letters (й stays й).
+
+    >>> fold("Türkiye’s ÉLITE")
+    "turkiye's elite"
+    """
+    text = text.replace("’", "'").replace("‘", "'")
+    out = []
+    for ch in unicodedata.normalize("NFKD", text.casefold()):
+        if unicodedata.combining(ch):
+            continue
+        out.append(ch)
+    # NFKD split й into и + breve; put Cyrillic short i back together
+    return unicodedata.normalize("NFC", "".join(out)).replace("и\u0306", "й")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the Snowball stem of a lowercased word (Russian stemmer for Cyrillic words).
+
+    >>> stem("reforms"), stem("президента")
+    ('reform', 'президент')
+    """
+    if _CYRILLIC.search(word):
+        return _russian.stem(word)
+    if word[:1].isdigit():
+        return word
+    return _english.stem(word)
+
+
+def split_token(raw: str) -> list:
+    """Normalise one raw token into the index terms it stands for (before stemming).
+
+    >>> split_token("Kazakhstan’s"), split_token("Nur-Sultan"), split_token("U.S.")
+    (['kazakhstan'], ['nur', 'sultan', 'nursultan'], ['us'])
+    """
+    t = fold(raw)
+    if t.endswith("'s"):
+        t = t[:-2]
+    t = t.rstrip("'")
+    if "." in t and not t[:1].isdigit():
+        t = t.replace(".", "")  # U.S. -> us, e.g. -> eg
+    if t[:1].isdigit():
+        return [t.replace(",", "")] if t else []
+    parts = [p for p in re.split(f"[{_HYPHENS}]", t) if p]
+    if len(parts) > 1:
+        parts = [p.replace("'", "") for p in parts]
+        return parts + ["".join(parts)]
+    return [t.replace("'", "")] if t else []
+
+
+def terms(text: str, stemmed: bool = True, keep_stopwords: bool = False) -> list:
+    """Return the index terms of a text, in order, as the analyzer makes them (for snippets and tests)."""
+    out = []
+    for m in TOKEN_RE.finditer(text):
+        for t in split_token(m.group()):
+            if not keep_stopwords and t in STOPWORDS:
+                continue
+            out.append(stem(t) if stemmed else t)
+    return out
+
+
+class NewsTokenizer(Tokenizer):
+    """Whoosh tokenizer yielding news terms with positions and character offsets.
+
+    A hyphenated word yields its parts at successive positions and the joined form at the first
+    part's position, so "Nur-Sultan", "Nur Sultan" (as a phrase) and "Nursultan" all match it.
+    """
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        pos = start_pos
+        for m in TOKEN_RE.finditer(value):
+            pieces = split_token(m.group())
+            if not pieces:
+                continue
+            joined = len(pieces) > 1
+            for k, piece in enumerate(pieces):
+                is_join = joined and k == len(pieces) - 1
+                t.text = piece
+                t.original = m.group() if keeporiginal else piece
+                t.boost = 1.0
+                t.stopped = False
+                if positions:
+                    t.pos = pos - (len(pieces) - 1) if is_join else pos
+                if chars:
+                    t.startchar, t.endchar = start_char + m.start(), start_char + m.end()
+                yield t
+                if not is_join:
+                    pos += 1
+
+
+class NewsStopFilter(Filter):
+    """Drop stop words from the data file (kept in phrase-free query modes by whoosh's own rules)."""
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if t.text in STOPWORDS:
+                if t.removestops:
+                    continue
+                t.stopped = True
+            yield t
+
+
+class NewsStemFilter(Filter):
+    """Replace each term with its Snowball stem (English, or Russian for Cyrillic terms)."""
+
+    is_morph = True
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if not t.stopped:
+                t.text = stem(t.text)
+            yield t
+
+
+def NewsAnalyzer() -> Composable:
+    """The analyzer of the title and body fields: tokenize, fold, drop stop words, stem."""
+    return NewsTokenizer() | NewsStopFilter() | NewsStemFilter()
+
+
+def PlainAnalyzer() -> Composable:
+    """The same chain without stemming or stop words: for names (author) and facet values as text."""
+    return NewsTokenizer()

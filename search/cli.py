@@ -1,0 +1,313 @@
+"""The `casearch` command line: a thin click shell over the library.
+
+Each command parses its options, calls one library function and formats the result; data goes to
+stdout, progress and messages to stderr. SearchError becomes one line on stderr and exit 1.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import config
+from .errors import SearchError
+from .indexer import Progress, build_index, index_stats
+
+EXPORT_FIELDS = ("id", "title", "date", "author", "url", "countries", "people", "topics", "body", "truncated")
+
+
+def _index_dir(value):
+    return value or config.get("index_dir")
+
+
+def index_dir_option(f):
+    return click.option("--index-dir", "index_dir", type=click.Path(file_okay=False), default=None,
+                         help=f"Index folder (default: ${'CASEARCH_INDEX'} or {config.get('index_dir')}).")(f)
+
+
+def user_errors(f):
+    """Turn library errors into one line on stderr and exit status 1."""
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except SearchError as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            sys.exit(0)
+    return wrapper
+
+
+class BarProgress(Progress):
+    """Progress bars on stderr (click draws them only on a terminal; elsewhere one line per step)."""
+
+    def __init__(self):
+        self.bar = None
+
+    def start(self, label, total):
+        self.finish()
+        if total is None:
+            click.echo(f"{label}...", err=True)
+            return
+        self.bar = click.progressbar(length=total, label=f"{label:<22}", file=sys.stderr, show_pos=True)
+        self.bar.__enter__()
+
+    def advance(self, n=1):
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def finish(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def warn(self, message):
+        click.echo(f"warning: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """casearch: full-text search for a newsroom's archive.
+
+    Example: casearch index && casearch search "air taxi" --country Kazakhstan
+    """
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
+@click.option("--strict", is_flag=True, help="Reject the whole run on any bad record; the index stays as it was.")
+@index_dir_option
+@user_errors
+def index_cmd(paths, full, strict, index_dir):
+    """Ingest .txt pages, .jsonl/.ndjson and .csv files or folders (default: seeds/) into the index.
+
+    Example: casearch index seeds/ more/articles.jsonl --full
+    """
+    paths = paths or (config.get("seeds_dir"),)
+    report = build_index(paths, _index_dir(index_dir), full=full, strict=strict, progress=BarProgress())
+    click.echo(report.summary(), err=True)
+
+
+def search_options(f):
+    for opt in reversed([
+        click.option("--country", multiple=True, help="Only articles about this country (repeat: any of them)."),
+        click.option("--person", multiple=True, help="Only articles naming this person (repeat: any of them)."),
+        click.option("--topic", multiple=True, help="Only articles on this topic (repeat: any of them)."),
+        click.option("--author", default="", help="Only articles by this author."),
+        click.option("--from", "date_from", default=None, help="Published on or after (YYYY-MM-DD)."),
+        click.option("--to", "date_to", default=None, help="Published on or before (YYYY-MM-DD)."),
+        click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+                     show_default=True, help="Order of the results."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _view(index_dir):
+    from .view import IndexView
+    return IndexView(_index_dir(index_dir))
+
+
+@main.command("search")
+@click.argument("query", default="")
+@search_options
+@click.option("--limit", default=10, show_default=True, help="Results per page.")
+@click.option("--page", default=1, show_default=True, help="Page of results.")
+@click.option("--explain", is_flag=True, help="Show the matched terms and score parts of each hit.")
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as GET /api/search.")
+@index_dir_option
+@user_errors
+def search_cmd(query, country, person, topic, author, date_from, date_to, sort, limit, page, explain, as_json,
+               index_dir):
+    """Ranked search with facet filters, dates and sorting.
+
+    Example: casearch search "air taxi" --country Kazakhstan --sort newest
+    """
+    from .query import build_request, run
+    req = build_request(query, country, person, topic, author, date_from, date_to, sort, page, limit, explain)
+    res = run(req, _view(index_dir))
+    if as_json:
+        click.echo(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))
+        return
+    for notice in res.notices:
+        click.echo(f"note: {notice}", err=True)
+    first = (req.page - 1) * req.per_page
+    click.echo(f"{res.total:,} articles match ({res.took_ms:.0f} ms)")
+    for i, h in enumerate(res.hits, first + 1):
+        click.echo(f"\n{i:>3}. {h.date or '(no date)':<10}  {h.title}  [{h.id}]")
+        facets = "; ".join(", ".join(v) for v in (h.countries, h.people, h.topics) if v)
+        if facets:
+            click.echo(f"     {facets}")
+        click.echo(f"     {_plain_snippet(h.snippet)}")
+        if h.explanation:
+            click.echo(f"     explain: {json.dumps(h.explanation, ensure_ascii=False)}")
+    if res.suggestion:
+        click.echo(f"\nDid you mean: {res.suggestion}")
+
+
+def _plain_snippet(html: str) -> str:
+    import html as h
+    return h.unescape(html.replace("<mark>", "[").replace("</mark>", "]"))
+
+
+@main.command("show")
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print what /api/articles/<id> returns.")
+@index_dir_option
+@user_errors
+def show_cmd(article_id, as_json, index_dir):
+    """Show one article with its facets and similar articles.
+
+    Example: casearch show 3acae7d5e3bb9d17 --json
+    """
+    from .query import article
+    a = article(_view(index_dir), article_id)
+    if as_json:
+        click.echo(json.dumps(a, ensure_ascii=False, indent=1))
+        return
+    click.echo(a["title"])
+    click.echo(f"{a['date'] or '(no date)'}  {a['author'] or ''}  {a['url'] or ''}".rstrip())
+    for label, key in (("Countries", "countries"), ("People", "people"), ("Topics", "topics")):
+        click.echo(f"{label}: {', '.join(a[key]) or '-'}")
+    click.echo("")
+    click.echo(a["body"] + (" […]" if a["truncated"] else ""))
+    if a.get("similar"):
+        click.echo("\nSimilar:")
+        for s in a["similar"]:
+            click.echo(f"  {s['id']}  {s['title']}")
+
+
+@main.command("export")
+@click.argument("query", default="")
+@search_options
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@index_dir_option
+@user_errors
+def export_cmd(query, country, person, topic, author, date_from, date_to, sort, fmt, index_dir):
+    """Print every matching article (all of them without a query), one per line.
+
+    Example: casearch export --country Kyrgyzstan --format csv > kyrgyzstan.csv
+    """
+    from .query import build_request, export_rows
+    req = build_request(query, country, person, topic, author, date_from, date_to, sort, 1, 1)
+    rows = export_rows(req, _view(index_dir))
+    out = click.get_text_stream("stdout")
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_FIELDS)
+    for row in rows:
+        writer.writerow([_csv_cell(row[k]) for k in EXPORT_FIELDS])
+
+
+def _csv_cell(v):
+    if isinstance(v, list):
+        return "; ".join(v)
+    if v is None:
+        return ""
+    return v
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as GET /api/stats.")
+@index_dir_option
+@user_errors
+def stats_cmd(as_json, index_dir):
+    """Article count, date range, facet value counts, size on disk, schema version, last build.
+
+    Example: casearch stats --json
+    """
+    from .stats import collect
+    st = collect(_view(index_dir), index_stats(_index_dir(index_dir)))
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"Articles:        {st['articles']:,}")
+    click.echo(f"Dated:           {st['dated']:,} ({st['date_from'] or '-'} to {st['date_to'] or '-'})")
+    click.echo(f"Size on disk:    {st['size_bytes'] / 1e6:.1f} MB in {st['generation']}")
+    click.echo(f"Generations:     {', '.join(st['generations'])}")
+    click.echo(f"Schema version:  {st['schema_version']}")
+    click.echo(f"Last build:      {st['built_at']}")
+    for f, vals in st["facets"].items():
+        top = ", ".join(f"{v['value']} ({v['count']})" for v in vals[:8])
+        click.echo(f"{f.capitalize() + ':':<16} {len(vals)} values; top: {top}")
+
+
+@main.command("verify")
+@index_dir_option
+@user_errors
+def verify_cmd(index_dir):
+    """Check the index opens, matches this version's schema and finds every article by its id.
+
+    Example: casearch verify --index-dir /srv/casearch/index
+    """
+    from .stats import verify
+    n = verify(_view(index_dir))
+    click.echo(f"OK: {n:,} articles, each found by its id", err=True)
+
+
+@main.command("eval")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@user_errors
+def eval_cmd(folder, as_json):
+    """Measure ranking on a BEIR-layout folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).
+
+    Example: casearch eval ../shared/eval/cranfield
+    """
+    from .evaluate import evaluate
+    res = evaluate(folder, progress=BarProgress())
+    if as_json:
+        click.echo(json.dumps(res, indent=1))
+        return
+    for k, v in res["metrics"].items():
+        click.echo(f"{k:<12} {v:.4f}")
+
+
+@main.command("bench")
+@click.option("--docs", default=2000, show_default=True, help="Size of the synthetic corpus.")
+@click.option("--queries", default=200, show_default=True, help="Queries in the mix.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@user_errors
+def bench_cmd(docs, queries, as_json):
+    """Benchmark indexing and search against SQLite FTS5 on a synthetic news corpus.
+
+    Example: casearch bench --docs 100000 --json
+    """
+    from .bench import run_bench
+    res = run_bench(docs, queries, progress=BarProgress())
+    click.echo(json.dumps(res, indent=1) if as_json else res.get("table", ""))
+
+
+@main.command("serve")
+@click.option("--host", default=None, help=f"Address to bind (default {config.get('host')}).")
+@click.option("--port", default=None, type=int, help=f"Port (default {config.get('port')}).")
+@click.option("--threads", default=None, type=int, help=f"Worker threads (default {config.get('threads')}).")
+@index_dir_option
+@user_errors
+def serve_cmd(host, port, threads, index_dir):
+    """Serve the web UI and the JSON API with a production WSGI server (waitress).
+
+    Example: casearch serve --host 127.0.0.1 --port 8000
+    """
+    import waitress
+    from web import create_app
+    host = host or config.get("host")
+    port = port or config.get("port")
+    app = create_app({"INDEX_DIR": _index_dir(index_dir)})
+    click.echo(f"Serving casearch on http://{host}:{port}/ (index {_index_dir(index_dir)}); Ctrl-C stops",
+               err=True)
+    waitress.serve(app, host=host, port=port, threads=threads or config.get("threads"), ident="casearch",
+                   max_request_body_size=1024 * 1024, _quiet=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Typed errors of the library; the CLI and the web layer translate them once at their boundary.
+
+Every error carries a message meant for the user: one line, no internals.
+"""
+
+
+class SearchError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    status = 500  # the HTTP status the web layer maps this error to
+
+
+class BadQuery(SearchError):
+    """A search request the library cannot answer as given (bad parameter, bad date, bad page)."""
+
+    status = 400
+
+
+class BadInput(SearchError):
+    """Input files or records that cannot be ingested (under --strict, or nothing readable at all)."""
+
+    status = 400
+
+
+class NotFound(SearchError):
+    """An article id that is not in the index."""
+
+    status = 404
+
+
+class IndexMissing(SearchError):
+    """No index at the given location, or one that cannot be opened."""
+
+    status = 503
+
+
+class IndexOutdated(IndexMissing):
+    """An index written by another schema version: it must be rebuilt with `casearch index --full`."""
+
+
+class IndexBusy(SearchError):
+    """Another indexing run holds the index lock."""
+
+    status = 409

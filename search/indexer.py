@@ -1,0 +1,319 @@
+"""Build and update the index; the only writer.
+
+In: paths of article files. Out: a new index generation under INDEX_DIR, swapped in atomically, and a
+BuildReport (added, updated, unchanged, rejected, removed, seconds).
+
+Layout of INDEX_DIR:
+    CURRENT        the name of the live generation (replaced atomically with os.replace)
+    gen-000007/    a complete whoosh index plus meta.json (schema version, build time, counts)
+    .lock          held (flock) by the one indexing run; the pid inside is for the message only
+A run writes a new generation beside the live one: a full rebuild starts empty, an incremental run
+starts from hard links to the live generation's files (whoosh never rewrites a segment file, so the
+live generation is untouched). Readers keep using the old generation until CURRENT names the new one;
+a crash at any moment leaves CURRENT naming a complete generation. Old generations are removed
+after the swap, keeping the previous one for readers still holding it open.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from whoosh import index as windex
+from whoosh.writing import LockError
+
+from . import sources, tagging
+from .errors import BadInput, IndexBusy, IndexMissing, IndexOutdated, SearchError
+from .models import Rejected
+from .schema import SCHEMA_VERSION, build_schema, to_document
+from .sources.common import now_iso
+
+CURRENT = "CURRENT"
+GEN_PREFIX = "gen-"
+META = "meta.json"
+KEEP_OLD_GENERATIONS = 1
+
+
+@dataclass
+class BuildReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    rejected: list = field(default_factory=list)  # Rejected
+    files: int = 0
+    articles: int = 0  # in the index after the run
+    seconds: float = 0.0
+    generation: str = ""
+
+    def summary(self) -> str:
+        return (f"Indexed {self.added + self.updated + self.unchanged:,} articles from {self.files:,} files in "
+                f"{self.seconds:.1f} s: {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} "
+                f"unchanged, {len(self.rejected):,} rejected, {self.removed:,} removed; "
+                f"{self.articles:,} in the index")
+
+
+class Progress:
+    """The progress seam: the library reports steps, the CLI draws bars. This default stays silent."""
+
+    def start(self, label: str, total: Optional[int]) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def finish(self) -> None: ...
+    def warn(self, message: str) -> None: ...
+
+
+# --- reading the live generation -----------------------------------------------------------------
+
+def current_generation(index_dir: str) -> Optional[Path]:
+    """Return the folder of the live generation, or None when there is no index."""
+    root = Path(index_dir)
+    try:
+        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise IndexMissing(f"cannot read the index at {root}: {e.strerror}") from e
+    gen = root / name
+    return gen if name.startswith(GEN_PREFIX) and gen.is_dir() else None
+
+
+def read_meta(gen: Path) -> dict:
+    try:
+        return json.loads((gen / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def open_index(index_dir: str):
+    """Open the live generation for reading; raise IndexMissing or IndexOutdated with a clear message."""
+    gen = current_generation(index_dir)
+    if gen is None:
+        if Path(index_dir).is_dir() and any(Path(index_dir).glob("_MAIN_*.toc")):
+            raise IndexOutdated(f"the index at {index_dir} was built by an older version of casearch: "
+                                f"rebuild with casearch index --full")
+        raise IndexMissing(f"no index at {index_dir}: build one with `casearch index`")
+    meta = read_meta(gen)
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise IndexOutdated(f"the index at {index_dir} has schema version {meta.get('schema_version')} but this "
+                            f"casearch needs {SCHEMA_VERSION}: rebuild with casearch index --full")
+    try:
+        return windex.open_dir(str(gen))
+    except Exception as e:  # whoosh raises several types for damaged indexes
+        raise IndexMissing(f"the index at {index_dir} cannot be opened ({type(e).__name__}): "
+                           f"rebuild with casearch index --full") from e
+
+
+# --- the lock ------------------------------------------------------------------------------------
+
+class _Lock:
+    """An exclusive flock on INDEX_DIR/.lock; the kernel frees it when the holder dies (kill -9 included)."""
+
+    def __init__(self, root: Path):
+        self.path = root / ".lock"
+        self.fd = None
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            os.close(self.fd)
+            raise IndexBusy(f"another indexing run is in progress (pid {pid})") from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+        return self
+
+    def __exit__(self, *exc):
+        os.ftruncate(self.fd, 0)
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+# --- building ------------------------------------------------------------------------------------
+
+def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict: bool = False,
+                progress: Optional[Progress] = None) -> BuildReport:
+    """Ingest files and folders into the index at index_dir.
+
+    Args:
+        paths: files and folders of .txt pages, .jsonl/.ndjson and .csv records.
+        index_dir: the index folder (created when missing).
+        full: rebuild from scratch instead of updating the live generation.
+        strict: any rejected record aborts the run and leaves the index as it was.
+        progress: receives the steps (reading, tagging, writing) and warnings.
+    Returns:
+        the BuildReport of the run.
+    Raises:
+        IndexBusy: another run holds the lock. BadInput: --strict and a bad record, or nothing to index.
+        SearchError: the index folder cannot be written (read-only, disk full); the old index is untouched.
+    """
+    progress = progress or Progress()
+    t0 = time.perf_counter()
+    root = Path(index_dir)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SearchError(f"cannot create the index folder {root}: {e.strerror}") from e
+    if not os.access(root, os.W_OK):
+        raise SearchError(f"the index folder {root} is not writable; the index was not changed")
+    report = BuildReport()
+    with _Lock(root):
+        articles = _read_all(paths, report, progress)
+        if strict and report.rejected:
+            shown = "; ".join(str(r) for r in report.rejected[:3])
+            more = f" (and {len(report.rejected) - 3} more)" if len(report.rejected) > 3 else ""
+            raise BadInput(f"--strict: {len(report.rejected)} bad record(s), nothing indexed: {shown}{more}")
+        if not articles:
+            raise BadInput("no articles found in the given paths; the index was not changed"
+                           + (f" ({report.rejected[0]})" if report.rejected else ""))
+        live = None if full else current_generation(index_dir)
+        if live is not None and read_meta(live).get("schema_version") != SCHEMA_VERSION:
+            progress.warn("index built by another schema version: rebuilding it in full")
+            live = None
+        new = _new_generation_dir(root)
+        try:
+            _write(new, live, articles, report, progress)
+            new = _swap(root, new)
+        except OSError as e:
+            shutil.rmtree(new, ignore_errors=True)
+            reason = "the disk is full" if e.errno == errno.ENOSPC else (e.strerror or str(e))
+            raise SearchError(f"cannot write the index at {root}: {reason}; the old index is unchanged") from e
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        _remove_old_generations(root, keep=new.name)
+    report.generation = new.name
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _read_all(paths: Iterable[str], report: BuildReport, progress: Progress) -> list:
+    files = []
+    for item in sources.iter_files(paths):
+        if isinstance(item, Rejected):
+            report.rejected.append(item)
+            progress.warn(str(item))
+        else:
+            files.append(item)
+    report.files = len(files)
+    progress.start("Reading", len(files))
+    found = []
+    for f in files:
+        for item in sources.read_file(f):
+            if isinstance(item, Rejected):
+                report.rejected.append(item)
+                progress.warn(str(item))
+            else:
+                found.append(item)
+        progress.advance()
+    progress.finish()
+    return sources.merge(found)
+
+
+def _new_generation_dir(root: Path) -> Path:
+    numbers = [int(p.name[len(GEN_PREFIX):].split(".")[0]) for p in root.glob(GEN_PREFIX + "*")
+               if p.name[len(GEN_PREFIX):].split(".")[0].isdigit()]
+    n = max(numbers, default=0) + 1
+    path = root / f"{GEN_PREFIX}{n:06d}.tmp"
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir()
+    return path
+
+
+def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport, progress: Progress) -> None:
+    existing = {}
+    if live is not None:
+        for f in live.iterdir():
+            if f.is_file() and f.name != META and not f.name.endswith("LOCK"):
+                os.link(f, new / f.name)
+        ix = windex.open_dir(str(new))
+        with ix.reader() as r:
+            ids, hashes = r.column_reader("id"), r.column_reader("hash")
+            for docnum in r.all_doc_ids():
+                existing[ids[docnum]] = hashes[docnum]
+    else:
+        ix = windex.create_in(str(new), build_schema())
+    try:
+        writer = ix.writer(limitmb=256)
+    except LockError as e:
+        raise SearchError("the new index generation is locked by another writer") from e
+    try:
+        progress.start("Tagging and indexing", len(articles))
+        for a in articles:
+            doc = to_document(tagging.tag(a))
+            old = existing.get(a.id)
+            if old is None:
+                writer.add_document(**doc)
+                report.added += 1
+            elif old != doc["hash"]:
+                writer.update_document(**doc)
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            progress.advance()
+        progress.finish()
+        progress.start("Committing", None)
+        writer.commit(optimize=live is None or report.added + report.updated > 0)
+        progress.finish()
+    except BaseException:
+        writer.cancel()
+        raise
+    with ix.reader() as r:
+        report.articles = r.doc_count()
+    meta = {"schema_version": SCHEMA_VERSION, "built_at": now_iso(), "articles": report.articles,
+            "full": live is None, "added": report.added, "updated": report.updated}
+    _write_atomic(new / META, json.dumps(meta, indent=1))
+    _fsync_dir(new)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap(root: Path, new: Path) -> Path:
+    """Make `new` the live generation: rename it to its final name, then replace CURRENT atomically."""
+    final = new.with_name(new.name[:-len(".tmp")])
+    os.rename(new, final)
+    _write_atomic(root / CURRENT, final.name + "\n")
+    _fsync_dir(root)
+    return final
+
+
+def _remove_old_generations(root: Path, keep: str) -> None:
+    gens = sorted(p for p in root.glob(GEN_PREFIX + "*") if p.is_dir())
+    old = [p for p in gens if p.name != keep]
+    finished = [p for p in old if not p.name.endswith(".tmp")]
+    for p in [p for p in old if p.name.endswith(".tmp")] + finished[:-KEEP_OLD_GENERATIONS or None]:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def index_stats(index_dir: str) -> dict:
+    """Size on disk and generations of the index (for `casearch stats`)."""
+    root = Path(index_dir)
+    gen = current_generation(index_dir)
+    size = sum(f.stat().st_size for f in gen.iterdir() if f.is_file()) if gen else 0
+    meta = read_meta(gen) if gen else {}
+    return {"generation": gen.name if gen else None, "size_bytes": size,
+            "generations": sorted(p.name for p in root.glob(GEN_PREFIX + "*") if p.is_dir()),
+            "schema_version": meta.get("schema_version"), "built_at": meta.get("built_at")}

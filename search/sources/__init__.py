@@ -1,0 +1,126 @@
+"""Readers: files and folders -> articles (one reader per input format), and the cross-page merge.
+
+`read(paths)` walks files and folders and yields `Article` or `Rejected`; `merge(articles)` folds
+copies of one article (same id, e.g. read from a listing page and from a full page) into one document.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Iterator, Union
+
+from ..models import Article, Rejected
+from .pages import parse_page
+from .records import read_csv, read_jsonl
+
+SUFFIXES = {".txt": "page", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
+    """Yield the readable article files under the given files and folders, in a stable order.
+
+    Missing paths, unreadable folders and symlink loops are reported as Rejected, never raised.
+    """
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            yield Rejected(str(p), "no such file or folder")
+            continue
+        if path.is_file():
+            if path.suffix.lower() in SUFFIXES:
+                yield path
+            else:
+                yield Rejected(str(p), f"unsupported file type {path.suffix or '(none)'}; "
+                                      f"use {', '.join(sorted(SUFFIXES))}")
+            continue
+        seen = set()
+        errors = []
+        for root, dirs, files in os.walk(path, followlinks=True, onerror=errors.append):
+            real = os.path.realpath(root)
+            if real in seen:  # a symlink loop
+                dirs[:] = []
+                yield Rejected(root, "symlink loop skipped")
+                continue
+            seen.add(real)
+            dirs.sort()
+            for f in sorted(files):
+                fp = Path(root) / f
+                if fp.suffix.lower() in SUFFIXES and not f.startswith("."):
+                    yield fp
+        for e in errors:
+            yield Rejected(getattr(e, "filename", str(p)) or str(p), f"cannot read folder: {e.strerror or e}")
+
+
+def read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
+    """Yield the articles of one file, by its suffix; whole-file problems become one Rejected."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            yield Rejected(name, f"file of {size // (1024 * 1024)} MB is larger than the "
+                                 f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit")
+            return
+        data = path.read_bytes()
+    except OSError as e:
+        yield Rejected(name, f"cannot read file: {e.strerror or e}")
+        return
+    if not data.strip():
+        yield Rejected(name, "empty file")
+        return
+    kind = SUFFIXES[path.suffix.lower()]
+    if kind == "jsonl":
+        yield from read_jsonl(data, name)
+        return
+    if kind == "csv":
+        yield from read_csv(data, name)
+        return
+    if b"\x00" in data[:8192]:
+        yield Rejected(name, "binary file, not a text page")
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        yield Rejected(f"{name}:{line}", "not UTF-8 text; save the page as UTF-8")
+        return
+    result = parse_page(text, source=path.name)
+    if not result.articles:
+        yield Rejected(name, "no articles found on this page")
+    yield from result.articles
+
+
+def read(paths: Iterable[str]) -> Iterator[Union[Article, Rejected]]:
+    """Yield every article (or rejection) from files and folders, in a stable order."""
+    for item in iter_files(paths):
+        if isinstance(item, Rejected):
+            yield item
+        else:
+            yield from read_file(item)
+
+
+def merge(articles: Iterable[Article]) -> list:
+    """Fold articles with the same id into one: the longest body, the union of the metadata.
+
+    A full text beats a truncated one; the date, author and url come from whichever copy has them;
+    sources are joined. Order: first appearance.
+    """
+    merged: dict = {}
+    for a in articles:
+        old = merged.get(a.id)
+        if old is None:
+            merged[a.id] = a
+            continue
+        longer, other = (a, old) if _longer(a, old) else (old, a)
+        sources = [s for s in dict.fromkeys((old.source + "; " + a.source).split("; ")) if s]
+        merged[a.id] = Article(
+            id=a.id, title=longer.title, body=longer.body,
+            date=longer.date or other.date, author=longer.author or other.author,
+            url=longer.url or other.url, source="; ".join(sources), truncated=longer.truncated)
+    return list(merged.values())
+
+
+def _longer(a: Article, b: Article) -> bool:
+    if a.truncated != b.truncated:
+        return not a.truncated
+    return len(a.body) > len(b.body)

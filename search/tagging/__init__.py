@@ -1,0 +1,30 @@
+"""Tagging: Article -> TaggedArticle with canonical country, person and topic values.
+
+Each facet has one tagger with one signature, `tag(article) -> (values ordered by salience, evidence)`;
+their knowledge lives in data files beside them (data/countries.tsv, data/people.tsv, data/topics.tsv),
+loaded once per process. Salience: a mention in the title counts most, then the lead, then the count.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..models import Article, TaggedArticle
+from .countries import CountryTagger
+from .people import PersonTagger
+from .topics import TopicTagger
+
+
+@lru_cache(maxsize=1)
+def taggers() -> tuple:
+    """Load the three taggers once (their gazetteers are read-only after loading)."""
+    return CountryTagger.load(), PersonTagger.load(), TopicTagger.load()
+
+
+def tag(article: Article) -> TaggedArticle:
+    """Tag one article with its countries, people and topics, each with the mentions that justify it."""
+    countries, people, topics = taggers()
+    c_vals, c_ev = countries.tag(article)
+    p_vals, p_ev = people.tag(article)
+    t_vals, t_ev = topics.tag(article)
+    return TaggedArticle(article=article, countries=tuple(c_vals), people=tuple(p_vals), topics=tuple(t_vals),
+                         evidence={"country": c_ev, "person": p_ev, "topic": t_ev})

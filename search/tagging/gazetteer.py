@@ -1,0 +1,83 @@
+"""Shared machinery of the gazetteer taggers: reading data files, matching surface forms, salience.
+
+In: an article's title and body and a table {surface form: (value, flags)}. Out: mentions per value and
+values ordered by salience. Matching is case-sensitive on word boundaries (so "Turkey" the country and
+"turkey" the bird differ) and also sees text with curly apostrophes straightened and accents folded.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+from ..models import Article, Mention
+
+DATA = Path(__file__).resolve().parent / "data"
+LEAD_CHARS = 400
+
+
+def read_table(name: str, columns: int) -> list:
+    """Read a tab-separated data file, skipping comments and blank lines; pad short rows."""
+    rows = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.rstrip("\n").split("\t")
+        cells += [""] * (columns - len(cells))
+        rows.append([c.strip() for c in cells[:columns]])
+    return rows
+
+
+def normalise(text: str) -> str:
+    """Straighten apostrophes and fold accents, one character for one (so offsets stay valid).
+
+    >>> normalise("Türkiye’s")
+    "Turkiye's"
+    """
+    out = []
+    for ch in text:
+        if ch in "’‘`´":
+            out.append("'")
+        elif ch.isascii():
+            out.append(ch)
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+def compile_patterns(forms) -> re.Pattern:
+    """One alternation of all surface forms, longest first, on word boundaries (hyphen counts as inside)."""
+    alts = sorted({normalise(f) for f in forms}, key=lambda s: (-len(s), s))
+    body = "|".join(re.escape(a) for a in alts)
+    return re.compile(rf"(?<![\w\-])(?:{body})(?![\w\-]|'\w\w)")
+
+
+def find(pattern: re.Pattern, article: Article):
+    """Yield (surface form, field, offset) for every match in the title, then the body."""
+    for field, text in (("title", article.title), ("body", article.body)):
+        for m in pattern.finditer(normalise(text)):
+            yield m.group(), field, m.start()
+
+
+def salience_order(mentions: dict) -> list:
+    """Order values: title mentions weigh 3, lead mentions 2, others 1; ties by first appearance."""
+    def key(item):
+        value, ms = item
+        score = sum(3 if m.field == "title" else 2 if m.offset < LEAD_CHARS else 1 for m in ms)
+        first = min((0 if m.field == "title" else 1, m.offset) for m in ms)
+        return (-score, first)
+    return [v for v, _ in sorted(mentions.items(), key=key)]
+
+
+def evidence(mentions: dict) -> dict:
+    """Mentions as plain data for storage: {value: [[text, field, offset], ...]}."""
+    return {v: [[m.text, m.field, m.offset] for m in ms[:20]] for v, ms in mentions.items()}
+
+
+def new_mentions() -> dict:
+    return defaultdict(list)
+
+
+__all__ = ["Mention", "read_table", "compile_patterns", "find", "salience_order", "evidence", "new_mentions"]

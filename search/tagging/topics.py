@@ -1,0 +1,59 @@
+"""Topic tagger: Article -> 1 to 3 topics of the fixed taxonomy, the ones it is mainly about.
+
+Knowledge: data/topics.tsv, weighted words and phrases per topic (stemmed when loaded, so "election"
+also matches "elections"). Score = sum of weights of the matched terms, a title match counting
+TITLE_WEIGHT times. A topic is kept when its score reaches MIN_SCORE and a share of the best score.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .. import analysis
+from ..models import Article
+from .gazetteer import read_table
+
+TITLE_WEIGHT = 3.0
+MIN_SCORE = 3.0
+SHARE_OF_BEST = 0.45
+MAX_TOPICS = 3
+
+
+class TopicTagger:
+    """Scores an article against each topic's vocabulary."""
+
+    def __init__(self, rows: list):
+        self.terms = defaultdict(list)  # first stem -> [(stems tuple, topic, weight, surface)]
+        self.topics = []
+        for topic, weight, term in rows:
+            if not term:
+                continue
+            stems = tuple(analysis.terms(term, keep_stopwords=True))
+            if not stems:
+                continue
+            if topic not in self.topics:
+                self.topics.append(topic)
+            self.terms[stems[0]].append((stems, topic, float(weight or 1), term))
+
+    @classmethod
+    def load(cls) -> "TopicTagger":
+        return cls(read_table("topics.tsv", 3))
+
+    def tag(self, article: Article) -> tuple:
+        """Return (topics, evidence {topic: [[term, field, count], ...]})."""
+        scores = defaultdict(float)
+        hits = defaultdict(lambda: defaultdict(int))
+        for field, text, mult in (("title", article.title, TITLE_WEIGHT), ("body", article.body, 1.0)):
+            stems = analysis.terms(text, keep_stopwords=True)
+            for i, s in enumerate(stems):
+                for seq, topic, weight, surface in self.terms.get(s, ()):
+                    if tuple(stems[i:i + len(seq)]) == seq:
+                        scores[topic] += weight * mult
+                        hits[topic][(surface, field)] += 1
+        if not scores:
+            return [], {}
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.topics.index(kv[0])))
+        best = ranked[0][1]
+        chosen = [t for t, s in ranked[:MAX_TOPICS] if s >= MIN_SCORE and s >= SHARE_OF_BEST * best]
+        ev = {t: [[term, field, n] for (term, field), n in sorted(hits[t].items(), key=lambda kv: -kv[1])[:20]]
+              for t in chosen}
+        return chosen, ev

@@ -1,0 +1,160 @@
+"""An open, read-only view of the live index generation with the arrays that make queries cheap.
+
+In: INDEX_DIR. Out: `IndexView` — a whoosh searcher (BM25F), the live-document mask, dates as
+yyyymmdd integers, per-facet value arrays, the id -> document map. All of it is built once per
+generation; `IndexHandle.get()` hands out the current view and reopens only when CURRENT changed, so
+a server picks up a reindex without a restart while requests in flight keep their old view.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from whoosh import scoring
+from whoosh.query import Query, Term
+
+from .indexer import CURRENT, current_generation, open_index, read_meta
+from .schema import FACET_SEP
+
+BM25_B = 0.75
+BM25_K1 = 1.2
+
+
+class FacetArrays:
+    """One facet's values and, for each value, the sorted document numbers that carry it."""
+
+    def __init__(self, reader, fieldname: str, n: int):
+        self.values = []
+        self.postings = []
+        for term in reader.lexicon(fieldname):
+            value = term.decode("utf-8") if isinstance(term, bytes) else term
+            docs = np.fromiter(reader.postings(fieldname, term).all_ids(), dtype=np.int64)
+            self.values.append(value)
+            self.postings.append(docs)
+        self.index = {v: i for i, v in enumerate(self.values)}
+        self.n = n
+        # CSR doc -> value ids, for counting over a set of documents in one pass
+        pairs_doc = np.concatenate(self.postings) if self.postings else np.zeros(0, np.int64)
+        pairs_val = np.concatenate([np.full(len(p), i, np.int32) for i, p in enumerate(self.postings)]) \
+            if self.postings else np.zeros(0, np.int32)
+        order = np.argsort(pairs_doc, kind="stable")
+        self.doc_of_pair = pairs_doc[order]
+        self.val_of_pair = pairs_val[order]
+
+    def mask_any(self, values) -> np.ndarray:
+        """Documents that carry any of the values (OR within a facet)."""
+        mask = np.zeros(self.n, dtype=bool)
+        for v in values:
+            i = self.index.get(v)
+            if i is not None:
+                mask[self.postings[i]] = True
+        return mask
+
+    def counts(self, scope: np.ndarray) -> list:
+        """[(value, count)] over the documents in scope, most frequent first, ties by value."""
+        if not len(self.values):
+            return []
+        sel = scope[self.doc_of_pair]
+        c = np.bincount(self.val_of_pair[sel], minlength=len(self.values))
+        nz = np.flatnonzero(c)
+        order = sorted(nz.tolist(), key=lambda i: (-c[i], self.values[i]))
+        return [(self.values[i], int(c[i])) for i in order]
+
+
+class IndexView:
+    """Everything a query needs from one index generation."""
+
+    def __init__(self, index_dir: str):
+        self.index_dir = index_dir
+        self.generation = current_generation(index_dir)
+        self.ix = open_index(index_dir)
+        self.meta = read_meta(self.generation) if self.generation else {}
+        self.schema = self.ix.schema
+        self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
+        reader = self.searcher.reader()
+        n = reader.doc_count_all()
+        self.n = n
+        self.live = np.zeros(n, dtype=bool)
+        for d in reader.all_doc_ids():
+            self.live[d] = True
+        ids = reader.column_reader("id")
+        dates = reader.column_reader("date")
+        self.ids = {}
+        self.dates = np.zeros(n, dtype=np.int64)
+        for d in np.flatnonzero(self.live).tolist():
+            self.ids[ids[d]] = d
+            iso = dates[d]
+            if iso:
+                self.dates[d] = int(iso.replace("-", ""))
+        self.facets = {f: FacetArrays(reader, f, n) for f in ("country", "person", "topic")}
+
+    @property
+    def doc_count(self) -> int:
+        return int(self.live.sum())
+
+    def mask_for(self, q: Query) -> np.ndarray:
+        """Documents matching a query, as a boolean mask."""
+        mask = np.zeros(self.n, dtype=bool)
+        docs = np.fromiter(q.docs(self.searcher), dtype=np.int64)
+        mask[docs] = True
+        return mask & self.live
+
+    def docnum(self, article_id: str) -> Optional[int]:
+        return self.ids.get(article_id)
+
+    def similar(self, docnum: int, top: int = 5) -> list:
+        """Up to `top` articles sharing the most distinctive words of this one's title and body."""
+        stored = self.searcher.stored_fields(docnum)
+        text = stored.get("title", "") + "\n" + stored.get("body", "")
+        results = self.searcher.more_like(docnum, "body", text=text, top=top, numterms=25)
+        return [{"id": h["id"], "title": h["title"]} for h in results]
+
+    def suggest(self, text: str, parsed) -> Optional[str]:
+        return None
+
+    def explain(self, parsed, docnum: int, score: float) -> dict:
+        """Which query terms the document contains, per field, and its score."""
+        matched = []
+        reader = self.searcher.reader()
+        for field, term in sorted(parsed.terms):
+            if (field, term) not in reader:
+                continue
+            m = reader.postings(field, term)
+            if m.supports("weight"):
+                m.skip_to(docnum)
+                if m.is_active() and m.id() == docnum:
+                    matched.append({"field": field, "term": term, "frequency": int(m.weight())})
+        return {"score": round(score, 4), "matched": matched}
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class IndexHandle:
+    """Hands out the IndexView of the live generation, reopening it when a reindex swapped CURRENT."""
+
+    def __init__(self, index_dir: str):
+        self.index_dir = index_dir
+        self._view: Optional[IndexView] = None
+        self._stamp = None
+        self._lock = threading.Lock()
+
+    def _current_stamp(self):
+        try:
+            return (Path(self.index_dir) / CURRENT).read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+
+    def get(self) -> IndexView:
+        """Return the view of the live generation (raises IndexMissing / IndexOutdated)."""
+        stamp = self._current_stamp()
+        view = self._view
+        if view is not None and stamp == self._stamp:
+            return view
+        with self._lock:
+            if self._view is None or stamp != self._stamp:
+                self._view = IndexView(self.index_dir)  # the old view stays usable by requests holding it
+                self._stamp = stamp
+            return self._view

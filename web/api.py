@@ -1,0 +1,38 @@
+"""The JSON API under /api: thin views over search.query; errors in the one JSON shape."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from search import query
+from search.indexer import index_stats
+from search.stats import collect
+
+from . import params
+from .openapi import SPEC
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def view():
+    return current_app.extensions["casearch_index"].get()
+
+
+@bp.get("/search")
+def search():
+    req = params.parse(request.args)
+    return jsonify(query.run(req, view()).to_dict())
+
+
+@bp.get("/articles/<path:article_id>")
+def article(article_id):
+    return jsonify(query.article(view(), article_id))
+
+
+@bp.get("/stats")
+def stats():
+    return jsonify(collect(view(), index_stats(current_app.config["INDEX_DIR"])))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(SPEC)

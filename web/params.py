@@ -1,0 +1,45 @@
+"""Query string -> SearchRequest: the one place the web layer reads search parameters."""
+from __future__ import annotations
+
+from search.errors import BadQuery
+from search.query import build_request
+
+KNOWN = {"q", "country", "person", "topic", "author", "from", "to", "sort", "page", "per_page", "explain"}
+SINGLE = ("q", "author", "from", "to", "sort", "page", "per_page", "explain")
+
+
+def parse(args, default_per_page=None):
+    """Build a SearchRequest from request.args (a MultiDict); raise BadQuery for bad values.
+
+    Unknown parameters are ignored (links from elsewhere may carry tracking parameters); a single-valued
+    parameter given twice is refused, so the page never silently picks one.
+    """
+    for name in SINGLE:
+        if len(args.getlist(name)) > 1:
+            raise BadQuery(f"parameter {name} is given more than once")
+    explain = args.get("explain", "") in ("1", "true", "yes", "on")
+    return build_request(
+        q=args.get("q", ""), country=args.getlist("country"), person=args.getlist("person"),
+        topic=args.getlist("topic"), author=args.get("author", ""), date_from=args.get("from") or None,
+        date_to=args.get("to") or None, sort=args.get("sort") or "relevance", page=args.get("page") or 1,
+        per_page=args.get("per_page") or default_per_page, explain=explain)
+
+
+def to_args(req, **changes) -> list:
+    """The query-string pairs that reproduce a request (with changes), for links that keep every state."""
+    d = {"q": req.q, "country": list(req.country), "person": list(req.person), "topic": list(req.topic),
+         "author": req.author, "from": req.date_from or "", "to": req.date_to or "", "sort": req.sort,
+         "page": req.page, "per_page": req.per_page}
+    d.update(changes)
+    pairs = []
+    for k, v in d.items():
+        if k == "sort" and v == "relevance":
+            continue
+        if k == "page" and v == 1:
+            continue
+        if k == "per_page" and v == 10:
+            continue
+        for item in (v if isinstance(v, list) else [v]):
+            if item not in ("", None):
+                pairs.append((k, item))
+    return pairs

@@ -1,0 +1,17 @@
+// Progressive enhancement only: every feature works without this file.
+// Shows the filter boxes of long facet lists and filters their values as the user types.
+document.querySelectorAll(".facet-filter").forEach(function (input) {
+  input.hidden = false;
+  var section = input.closest(".facet");
+  input.addEventListener("input", function () {
+    var needle = input.value.trim().toLowerCase();
+    var more = section.querySelector("details.more");
+    if (more && needle) more.open = true;
+    section.querySelectorAll(".facet-values li").forEach(function (li) {
+      li.hidden = needle !== "" && li.textContent.toLowerCase().indexOf(needle) === -1;
+    });
+  });
+});
+// Changing the sort submits the date/sort form at once.
+var sort = document.getElementById("sort");
+if (sort) sort.addEventListener("change", function () { sort.form.submit(); });

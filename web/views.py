@@ -1,0 +1,126 @@
+"""HTML pages and exports: the search page, the article page, CSV / JSON / Atom of any search."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape as xml_escape
+
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context, url_for
+
+from search import query
+from search.models import FACETS
+
+from . import params
+
+bp = Blueprint("views", __name__)
+EXPORT_FIELDS = ("id", "title", "date", "author", "url", "countries", "people", "topics", "body", "truncated")
+FEED_ENTRIES = 50
+FACET_TOP = 10
+
+
+def view():
+    return current_app.extensions["casearch_index"].get()
+
+
+@bp.get("/")
+def search_page():
+    req = params.parse(request.args)
+    res = query.run(req, view())
+    link = lambda **changes: "?" + urlencode(params.to_args(req, **changes))
+
+    def toggle(facet, value):
+        vals = list(getattr(req, facet))
+        vals = [v for v in vals if v != value] if value in vals else vals + [value]
+        return link(**{facet: vals, "page": 1})
+
+    export_qs = urlencode([p for p in params.to_args(req, page=1) if p[0] not in ("page", "per_page")])
+    max_count = max((c for _, c in res.timeline), default=0)
+    return render_template("search.html", req=req, res=res, link=link, toggle=toggle, facets=FACETS,
+                           facet_top=FACET_TOP, export_qs=export_qs, max_count=max_count,
+                           timeline_link=lambda period: link(page=1, **_period_range(period)))
+
+
+def _period_range(period: str) -> dict:
+    if len(period) == 4:
+        return {"from": f"{period}-01-01", "to": f"{period}-12-31"}
+    from search.query import _period_end
+    return {"from": f"{period}-01", "to": _period_end(period).isoformat()}
+
+
+@bp.get("/article/<path:article_id>")
+def article_page(article_id):
+    a = query.article(view(), article_id)
+    return render_template("article.html", a=a, paragraphs=[p for p in a["body"].split("\n\n") if p.strip()])
+
+
+def _export_request():
+    req = params.parse(request.args)
+    return req
+
+
+@bp.get("/export.csv")
+def export_csv():
+    req = _export_request()
+    v = view()
+
+    def rows():
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(EXPORT_FIELDS)
+        yield "\ufeff" + buf.getvalue()
+        for row in query.export_rows(req, v):
+            buf.seek(0)
+            buf.truncate()
+            w.writerow(["; ".join(row[k]) if isinstance(row[k], list) else ("" if row[k] is None else row[k])
+                        for k in EXPORT_FIELDS])
+            yield buf.getvalue()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="casearch-export.csv"'})
+
+
+@bp.get("/export.json")
+def export_json():
+    req = _export_request()
+    v = view()
+
+    def chunks():
+        yield "[\n"
+        first = True
+        for row in query.export_rows(req, v):
+            yield ("" if first else ",\n") + json.dumps(row, ensure_ascii=False)
+            first = False
+        yield "\n]\n"
+
+    return Response(stream_with_context(chunks()), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="casearch-export.json"'})
+
+
+@bp.get("/feed.atom")
+def feed():
+    req = params.parse(request.args)
+    req = query.build_request(req.q, req.country, req.person, req.topic, req.author, req.date_from, req.date_to,
+                              "newest", 1, FEED_ENTRIES)
+    res = query.run(req, view())
+    self_url = request.url
+    page_url = url_for("views.search_page", _external=True) + "?" + urlencode(params.to_args(req, sort="newest"))
+    updated = max((h.date for h in res.hits if h.date), default=None)
+    stamp = lambda d: f"{d}T00:00:00Z" if d else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    title = f"casearch: {req.q or 'all articles'}"
+    out = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
+           f"<title>{xml_escape(title)}</title>", f"<id>{xml_escape(self_url)}</id>",
+           f'<link rel="self" href="{xml_escape(self_url, {chr(34): "&quot;"})}"/>',
+           f'<link rel="alternate" type="text/html" href="{xml_escape(page_url, {chr(34): "&quot;"})}"/>',
+           f"<updated>{stamp(updated)}</updated>", "<author><name>casearch</name></author>"]
+    for h in res.hits:
+        url = url_for("views.article_page", article_id=h.id, _external=True)
+        out += ["<entry>", f"<title>{xml_escape(h.title)}</title>", f"<id>{xml_escape(url)}</id>",
+                f'<link href="{xml_escape(url, {chr(34): "&quot;"})}"/>', f"<updated>{stamp(h.date)}</updated>",
+                *(f"<author><name>{xml_escape(h.author)}</name></author>" for _ in [0] if h.author),
+                *(f'<category term="{xml_escape(v, {chr(34): "&quot;"})}"/>' for v in h.countries + h.topics),
+                f'<summary type="html">{xml_escape(h.snippet)}</summary>', "</entry>"]
+    out.append("</feed>")
+    return Response("\n".join(out), mimetype="application/atom+xml")
