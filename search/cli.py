@@ -197,7 +197,7 @@ def export_cmd(query, country, person, topic, author, date_from, date_to, sort, 
     from .query import build_request, export_rows
     req = build_request(query, country, person, topic, author, date_from, date_to, sort, 1, 1)
     rows = export_rows(req, _view(index_dir))
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "jsonl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -64,10 +64,13 @@ def parse_query(text: str, schema) -> ParsedQuery:
         return ParsedQuery(None, notices=("The query has no words to search for; showing every article.",))
     if not OPERATOR_RE.search(text):
         return _plain(text, schema)
+    if not _balanced(text):
+        plain = _plain(_escape(text), schema)
+        return replace(plain, notices=("Unbalanced quotes or parentheses: the query was searched as plain words.",))
     try:
         q = _parser(schema, qparser.AndGroup).parse(text)
         q = _fix_prefixes(q)
-        if isinstance(q, wq.NullQuery) or not list(q.iter_all_terms()) and not _has_prefix(q):
+        if q is wq.NullQuery or not list(q.iter_all_terms()) and not _has_prefix(q):
             raise ValueError("nothing searchable")
         if _only_negative(q):
             q = wq.And([wq.Every(), q])
@@ -79,10 +82,21 @@ def parse_query(text: str, schema) -> ParsedQuery:
 
 def _plain(text: str, schema) -> ParsedQuery:
     q_and = _parser(schema, qparser.AndGroup).parse(_escape(text))
-    if isinstance(q_and, wq.NullQuery):
+    if q_and is wq.NullQuery:
         return ParsedQuery(None, notices=("The query has only stop words; showing every article.",))
     q_or = _parser(schema, qparser.OrGroup).parse(_escape(text))
     return ParsedQuery(q_and, fallback=q_or if len(analysis.terms(text)) > 1 else None, terms=_terms(q_and))
+
+
+def _balanced(text: str) -> bool:
+    if text.count('"') % 2:
+        return False
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _escape(text: str) -> str:

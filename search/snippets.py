@@ -34,9 +34,9 @@ def make_snippet(body: str, terms: frozenset, window: int = WINDOW_WORDS) -> str
                     if tokens[j][2]}
         if len(distinct) > best_score:
             best, best_score = start, len(distinct)
-    lo_tok = tokens[best]
-    hi_tok = tokens[min(len(tokens), best + window) - 1]
-    lo, hi = lo_tok[0], hi_tok[1]
+    last = min(len(tokens), best + window) - 1
+    lo = 0 if best == 0 else tokens[best][0]
+    hi = len(body) if last == len(tokens) - 1 else tokens[last][1]
     out = ["…" if lo > 0 else ""]
     pos = lo
     for s, e, hit in tokens[best:best + window]:
@@ -45,6 +45,6 @@ def make_snippet(body: str, terms: frozenset, window: int = WINDOW_WORDS) -> str
             out.append("<mark>" + escape(body[s:e]) + "</mark>")
             pos = e
     out.append(escape(body[pos:hi]))
-    if hi < len(body.rstrip()):
+    if hi < len(body):
         out.append("…")
     return "".join(out).replace("\n\n", " ").replace("\n", " ")

@@ -1,0 +1,63 @@
+"""Shared fixtures: real whoosh indexes in temporary folders, the real Flask app and CLI runner."""
+import json
+from pathlib import Path
+
+import pytest
+
+from search.indexer import build_index
+from search.view import IndexView
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+SMALL = [
+    {"id": "a1", "title": "Almaty Air Taxi Service to Launch", "date": "2025-06-05", "author": "Jane Roe",
+     "body": "Electric air taxis will connect Almaty with Alatau, officials in Kazakhstan said."},
+    {"id": "a2", "title": "Kyrgyzstan Builds Artificial Glaciers", "date": "2025-05-20", "author": "John Doe",
+     "body": "Farmers in Kyrgyzstan use artificial glaciers to store water for the summer."},
+    {"id": "a3", "title": "Uzbekistan and Kazakhstan Sign Water Deal", "date": "2024-11-02", "author": "Jane Roe",
+     "body": "Uzbekistan and Kazakhstan agreed to share water from the Syr Darya river."},
+    {"id": "a4", "title": "Taxi Drivers Protest in Bishkek", "date": "2025-01-15", "author": "",
+     "body": "Taxi drivers in Bishkek, the capital of Kyrgyzstan, protested against new fees."},
+    {"id": "a5", "title": "Water Prices Rise in Tashkent", "author": "John Doe",
+     "body": "Residents of Tashkent in Uzbekistan pay more for water this year."},
+]
+
+
+def write_jsonl(path: Path, records) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_index(tmp_path):
+    """A real index of five hand-written articles; returns its folder."""
+    src = write_jsonl(tmp_path / "small.jsonl", SMALL)
+    idx = tmp_path / "index"
+    build_index([str(src)], str(idx))
+    return idx
+
+
+@pytest.fixture
+def small_view(small_index):
+    return IndexView(str(small_index))
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory):
+    """A real index of the five seed pages (built once per test session)."""
+    idx = tmp_path_factory.mktemp("seeds") / "index"
+    build_index([str(ROOT / "seeds")], str(idx), full=True)
+    return idx
+
+
+@pytest.fixture(scope="session")
+def seed_view(seed_index):
+    return IndexView(str(seed_index))
+
+
+@pytest.fixture
+def client(seed_index):
+    from web import create_app
+    app = create_app({"INDEX_DIR": str(seed_index), "TESTING": True})
+    return app.test_client()

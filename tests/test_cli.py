@@ -1,0 +1,102 @@
+"""The CLI through click's CliRunner and as a real process: commands, output streams, exit codes."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import main
+
+from .conftest import ROOT, SMALL, write_jsonl
+
+COMMANDS = ["index", "search", "show", "export", "stats", "verify", "eval", "bench", "serve"]
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_command_has_help_with_an_example(runner, cmd):
+    r = runner.invoke(main, [cmd, "--help"])
+    assert r.exit_code == 0 and "Example: casearch" in r.output
+
+
+def test_index_search_show_export_stats_verify(runner, tmp_path):
+    idx = str(tmp_path / "index")
+    src = write_jsonl(tmp_path / "a.jsonl", SMALL)
+    r = runner.invoke(main, ["index", str(src), "--index-dir", idx])
+    assert r.exit_code == 0
+    assert r.stdout == ""
+    assert "Indexed 5 articles from 1 files" in r.stderr and "5 added" in r.stderr
+    r = runner.invoke(main, ["search", "water", "--json", "--index-dir", idx])
+    data = json.loads(r.stdout)
+    assert r.exit_code == 0 and sorted(h["id"] for h in data["results"]) == ["a2", "a3", "a5"]
+    r = runner.invoke(main, ["search", "air taxi", "--index-dir", idx])
+    assert "1 articles match" in r.stdout and "Almaty Air Taxi Service to Launch  [a1]" in r.stdout
+    r = runner.invoke(main, ["show", "a2", "--json", "--index-dir", idx])
+    assert json.loads(r.stdout)["title"] == "Kyrgyzstan Builds Artificial Glaciers"
+    r = runner.invoke(main, ["export", "--index-dir", idx])
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert sorted(x["id"] for x in rows) == ["a1", "a2", "a3", "a4", "a5"]
+    r = runner.invoke(main, ["export", "water", "--format", "csv", "--index-dir", idx])
+    assert r.stdout.splitlines()[0] == "id,title,date,author,url,countries,people,topics,body,truncated"
+    assert len(r.stdout.strip().splitlines()) == 4
+    r = runner.invoke(main, ["stats", "--json", "--index-dir", idx])
+    st = json.loads(r.stdout)
+    assert st["articles"] == 5 and st["date_from"] == "2024-11-02" and st["schema_version"] == 1
+    r = runner.invoke(main, ["verify", "--index-dir", idx])
+    assert r.exit_code == 0 and "OK: 5 articles" in r.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["show", "nope"], "Error: no article with id 'nope'"),
+    (["search", "x", "--page", "0"], "Error: page must be at least 1"),
+    (["search", "x", "--from", "yesterday"], "Error: from must be a date"),
+])
+def test_user_errors_are_one_line_and_exit_1(runner, small_index, args, message):
+    r = runner.invoke(main, args + ["--index-dir", str(small_index)])
+    assert r.exit_code == 1 and r.stderr.strip() == message or r.stderr.strip().startswith(message)
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_missing_index_is_a_user_error(runner, tmp_path):
+    r = runner.invoke(main, ["search", "x", "--index-dir", str(tmp_path / "none")])
+    assert r.exit_code == 1 and r.stderr.startswith("Error: no index at")
+
+
+def test_strict_failure_exits_1(runner, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "only title"}\n')
+    r = runner.invoke(main, ["index", str(bad), "--strict", "--index-dir", str(tmp_path / "i")])
+    assert r.exit_code == 1 and "--strict: 1 bad record(s)" in r.stderr
+
+
+def test_usage_error_exits_2(runner):
+    assert runner.invoke(main, ["search", "--sort", "sideways"]).exit_code == 2
+
+
+def test_index_dir_from_environment(tmp_path):
+    env = dict(os.environ, CASEARCH_INDEX=str(tmp_path / "envidx"))
+    src = write_jsonl(tmp_path / "a.jsonl", SMALL)
+    r = subprocess.run([sys.executable, "-m", "search", "index", str(src)], env=env, capture_output=True, text=True,
+                       cwd=ROOT)
+    assert r.returncode == 0 and (tmp_path / "envidx" / "CURRENT").exists()
+
+
+def test_pipeline_runs_with_an_empty_nltk_data(tmp_path):
+    """NLTK's data packages cannot be downloaded: nothing may need them."""
+    empty = tmp_path / "nltk_data"
+    empty.mkdir()
+    env = dict(os.environ, NLTK_DATA=str(empty), HOME=str(tmp_path))
+    idx = str(tmp_path / "index")
+    r = subprocess.run([sys.executable, "-m", "search", "index", str(ROOT / "seeds"), "--index-dir", idx],
+                       env=env, capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, "-m", "search", "search", "Tokayev", "--json", "--index-dir", idx],
+                       env=env, capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and json.loads(r.stdout)["total"] > 5

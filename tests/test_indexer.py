@@ -1,0 +1,144 @@
+"""The indexer: generations swapped atomically, incremental updates, --strict, the lock, schema versions."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from search import indexer
+from search.errors import BadInput, IndexBusy, IndexMissing, IndexOutdated
+from search.indexer import build_index, current_generation
+from search.query import build_request, run
+from search.view import IndexView
+
+from .conftest import SMALL, write_jsonl
+
+
+def ids(index_dir, q=""):
+    return sorted(h.id for h in run(build_request(q, per_page=100), IndexView(str(index_dir))).hits)
+
+
+def test_full_build_then_incremental_skips_unchanged_and_replaces_changed(tmp_path):
+    src = write_jsonl(tmp_path / "a.jsonl", SMALL)
+    idx = tmp_path / "index"
+    r1 = build_index([str(src)], str(idx))
+    assert (r1.added, r1.updated, r1.unchanged, r1.articles) == (5, 0, 0, 5)
+    gen1 = current_generation(str(idx))
+    changed = [dict(SMALL[0], body=SMALL[0]["body"] + " New sentence about drones.")] + SMALL[1:] + [
+        {"id": "a6", "title": "New Article on Drones", "body": "Drones over the steppe."}]
+    write_jsonl(src, changed)
+    r2 = build_index([str(src)], str(idx))
+    assert (r2.added, r2.updated, r2.unchanged, r2.articles) == (1, 1, 4, 6)
+    assert current_generation(str(idx)) != gen1
+    assert ids(idx, "drones") == ["a1", "a6"]
+    # the previous generation is kept for readers still holding it; older ones are removed
+    r3 = build_index([str(src)], str(idx))
+    assert (r3.added, r3.updated, r3.unchanged) == (0, 0, 6)
+    gens = sorted(p.name for p in idx.glob("gen-*"))
+    assert len(gens) == 2 and gens[-1] == current_generation(str(idx)).name
+
+
+def test_full_rebuild_drops_articles_no_longer_in_the_input(tmp_path):
+    src = write_jsonl(tmp_path / "a.jsonl", SMALL)
+    idx = tmp_path / "index"
+    build_index([str(src)], str(idx))
+    write_jsonl(src, SMALL[:2])
+    r = build_index([str(src)], str(idx), full=True)
+    assert (r.added, r.articles) == (2, 2)
+    assert ids(idx) == ["a1", "a2"]
+
+
+def test_bad_records_are_skipped_and_reported(tmp_path):
+    src = tmp_path / "mixed.jsonl"
+    src.write_text('{"id": "g", "title": "Good", "body": "Fine."}\n{"title": "x"}\nnot json\n', encoding="utf-8")
+    r = build_index([str(src)], str(tmp_path / "index"))
+    assert r.added == 1
+    assert [str(x) for x in r.rejected] == [f"{src}:2: missing body", f"{src}:3: invalid JSON: Expecting value"]
+
+
+def test_strict_rejects_the_run_and_leaves_the_index_as_it_was(tmp_path):
+    idx = tmp_path / "index"
+    build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))
+    before = (idx / "CURRENT").read_text()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "n", "title": "New", "body": "B"}\n{"title": "no body"}\n', encoding="utf-8")
+    with pytest.raises(BadInput, match=r"--strict: 1 bad record\(s\), nothing indexed: .*bad.jsonl:2: missing body"):
+        build_index([str(bad)], str(idx), strict=True)
+    assert (idx / "CURRENT").read_text() == before
+    assert ids(idx) == ["a1", "a2", "a3", "a4", "a5"]
+
+
+def test_nothing_to_index_is_an_error_and_the_index_is_kept(tmp_path):
+    idx = tmp_path / "index"
+    build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))
+    with pytest.raises(BadInput, match="no articles found"):
+        build_index([str(tmp_path / "nope")], str(idx))
+    assert len(ids(idx)) == 5
+
+
+def test_a_crash_while_writing_leaves_the_old_generation_live(tmp_path, monkeypatch):
+    idx = tmp_path / "index"
+    src = write_jsonl(tmp_path / "a.jsonl", SMALL)
+    build_index([str(src)], str(idx))
+    live = current_generation(str(idx))
+
+    def boom(*a, **k):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(indexer, "_swap", boom)
+    from search.errors import SearchError
+    with pytest.raises(SearchError, match="the disk is full; the old index is unchanged"):
+        build_index([str(src)], str(idx), full=True)
+    assert current_generation(str(idx)) == live
+    assert not list(idx.glob("gen-*.tmp"))
+    assert len(ids(idx)) == 5
+
+
+def test_kill_during_a_full_build_leaves_a_working_index(tmp_path):
+    idx = tmp_path / "index"
+    src = write_jsonl(tmp_path / "a.jsonl", SMALL)
+    build_index([str(src)], str(idx))
+    big = write_jsonl(tmp_path / "big.jsonl", [{"title": f"Story {i}", "body": f"Body {i} " * 200}
+                                               for i in range(3000)])
+    proc = subprocess.Popen([sys.executable, "-m", "search", "index", str(big), "--full", "--index-dir", str(idx)],
+                            stderr=subprocess.DEVNULL, cwd=Path(__file__).parent.parent)
+    import time
+    time.sleep(2.0)
+    proc.kill()
+    proc.wait()
+    assert len(ids(idx)) in (5, 3000)  # the old generation, or the new one if it finished first
+    from search.stats import verify
+    assert verify(IndexView(str(idx))) in (5, 3000)
+
+
+def test_a_second_run_while_one_holds_the_lock_is_refused(tmp_path):
+    idx = tmp_path / "index"
+    idx.mkdir()
+    with indexer._Lock(idx):
+        with pytest.raises(IndexBusy, match=rf"another indexing run is in progress \(pid {os.getpid()}\)"):
+            build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))
+    # released: the next run goes through
+    assert build_index([str(tmp_path / "a.jsonl")], str(idx)).added == 5
+
+
+def test_missing_and_outdated_indexes_give_clear_messages(tmp_path):
+    with pytest.raises(IndexMissing, match="no index at .*: build one with `casearch index`"):
+        IndexView(str(tmp_path / "none"))
+    idx = tmp_path / "index"
+    build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))
+    meta = current_generation(str(idx)) / "meta.json"
+    meta.write_text(json.dumps({"schema_version": 0}))
+    with pytest.raises(IndexOutdated, match="rebuild with casearch index --full"):
+        IndexView(str(idx))
+
+
+def test_read_only_index_folder_is_a_clear_error(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores folder permissions; the read-only case is covered by the access check only")
+    idx = tmp_path / "index"
+    idx.mkdir()
+    idx.chmod(0o555)
+    from search.errors import SearchError
+    with pytest.raises(SearchError, match="is not writable"):
+        build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))

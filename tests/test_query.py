@@ -1,0 +1,125 @@
+"""Search: ranking, filters (OR within, AND across), multi-select counts, dates, sorting, paging, snippets."""
+import pytest
+
+from search.errors import BadQuery, NotFound
+from search.query import article, build_request, export_rows, run
+from search.snippets import make_snippet
+
+
+def hit_ids(res):
+    return [h.id for h in res.hits]
+
+
+def test_all_words_must_match_and_title_ranks_higher(small_view):
+    res = run(build_request("air taxi"), small_view)
+    assert hit_ids(res) == ["a1"] and res.total == 1
+    res = run(build_request("taxi"), small_view)
+    assert hit_ids(res) == ["a4", "a1"] or hit_ids(res) == ["a1", "a4"]
+    assert res.total == 2
+
+
+def test_short_query_falls_back_to_any_word_and_says_so(small_view):
+    res = run(build_request("glaciers drones"), small_view)
+    assert hit_ids(res) == ["a2"]
+    assert res.notices == ("No article has every word; showing articles with any of them.",)
+
+
+def test_empty_query_lists_every_article_newest_first_undated_last(small_view):
+    res = run(build_request(""), small_view)
+    assert res.total == 5
+    assert hit_ids(res) == ["a1", "a2", "a4", "a3", "a5"]
+
+
+def test_sort_oldest(small_view):
+    assert hit_ids(run(build_request("", sort="oldest"), small_view)) == ["a3", "a4", "a2", "a1", "a5"]
+
+
+def test_date_range_and_timeline(small_view):
+    res = run(build_request("", date_from="2025-01-01", date_to="2025-05-31"), small_view)
+    assert hit_ids(res) == ["a2", "a4"]
+    assert res.timeline == (("2025-01", 1), ("2025-05", 1))
+    full = run(build_request(""), small_view)
+    assert full.timeline == (("2024-11", 1), ("2025-01", 1), ("2025-05", 1), ("2025-06", 1))
+    assert full.undated == 1
+
+
+def test_author_filter(small_view):
+    assert hit_ids(run(build_request("", author="jane roe", sort="oldest"), small_view)) == ["a3", "a1"]
+
+
+def test_facet_filters_or_within_and_across_with_multiselect_counts(small_view):
+    base = run(build_request(""), small_view)
+    counts = {v.value: v.count for v in base.facets["country"]}
+    assert counts["Kazakhstan"] == 2 and counts["Kyrgyzstan"] == 2 and counts["Uzbekistan"] == 2
+    both = run(build_request("", country=["Kazakhstan", "Kyrgyzstan"]), small_view)
+    assert sorted(hit_ids(both)) == ["a1", "a2", "a3", "a4"]
+    # the country facet ignores its own selection; selected values are flagged
+    c = {v.value: (v.count, v.selected) for v in both.facets["country"]}
+    assert c["Kazakhstan"] == (2, True) and c["Kyrgyzstan"] == (2, True) and c["Uzbekistan"] == (2, False)
+    and_across = run(build_request("", country=["Kazakhstan", "Kyrgyzstan"], author="John Doe"), small_view)
+    assert hit_ids(and_across) == ["a2"]
+
+
+def test_selected_value_without_matches_is_still_listed(small_view):
+    res = run(build_request("", country=["Atlantis"]), small_view)
+    assert res.total == 0
+    assert [(v.value, v.count, v.selected) for v in res.facets["country"] if v.selected] == [("Atlantis", 0, True)]
+
+
+def test_paging(small_view):
+    p1 = run(build_request("", per_page=2, page=1), small_view)
+    p3 = run(build_request("", per_page=2, page=3), small_view)
+    assert hit_ids(p1) == ["a1", "a2"] and hit_ids(p3) == ["a5"] and p3.pages == 3
+    assert hit_ids(run(build_request("", per_page=2, page=4), small_view)) == []
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"page": 0}, "page must be at least 1"), ({"page": "x"}, "page must be a whole number"),
+    ({"per_page": 101}, "per_page must be at most 100"), ({"sort": "sideways"}, "sort must be one of"),
+    ({"date_from": "2025-13-01"}, "from must be a date"), ({"date_from": "2025-06-01", "date_to": "2025-01-01"},
+                                                          "from \\(2025-06-01\\) is after to"),
+    ({"page": 1001, "per_page": 10}, "too deep"), ({"q": "x" * 2001}, "longer than 2,000"),
+])
+def test_bad_parameters(kwargs, message):
+    with pytest.raises(BadQuery, match=message):
+        build_request(**kwargs)
+
+
+def test_phrase_exclude_or_field_prefix(small_view):
+    assert hit_ids(run(build_request('"artificial glaciers"'), small_view)) == ["a2"]
+    assert sorted(hit_ids(run(build_request("water -Tashkent"), small_view))) == ["a2", "a3"]
+    assert sorted(hit_ids(run(build_request("glaciers OR taxis"), small_view))) == ["a1", "a2", "a4"]
+    assert hit_ids(run(build_request("title:water tashkent"), small_view)) == ["a5"]
+    assert sorted(hit_ids(run(build_request("glac*"), small_view))) == ["a2"]
+
+
+def test_unbalanced_syntax_is_read_as_words(small_view):
+    res = run(build_request('"artificial glaciers'), small_view)
+    assert hit_ids(res) == ["a2"]
+    assert res.notices == ("Unbalanced quotes or parentheses: the query was searched as plain words.",)
+
+
+def test_snippet_marks_matches_and_escapes_everything_else():
+    s = make_snippet("<b>Water</b> & taxis in Almaty; water again.", frozenset({"water", "taxi"}))
+    assert s == "&lt;b&gt;<mark>Water</mark>&lt;/b&gt; &amp; <mark>taxis</mark> in Almaty; <mark>water</mark> again."
+
+
+def test_article_and_not_found(small_view):
+    a = article(small_view, "a2")
+    assert a["title"] == "Kyrgyzstan Builds Artificial Glaciers" and a["body"].startswith("Farmers")
+    assert all(set(s) == {"id", "title"} for s in a["similar"]) and "a2" not in [s["id"] for s in a["similar"]]
+    with pytest.raises(NotFound):
+        article(small_view, "nope")
+
+
+def test_export_yields_every_match_with_body(small_view):
+    rows = list(export_rows(build_request("water", per_page=1), small_view))
+    assert sorted(r["id"] for r in rows) == ["a2", "a3", "a5"]
+    assert set(rows[0]) == {"id", "title", "date", "author", "url", "countries", "people", "topics", "body",
+                            "truncated"}
+
+
+def test_seed_done_when_air_taxi_in_kazakhstan_is_first(seed_view):
+    res = run(build_request("air taxi", country=["Kazakhstan"]), seed_view)
+    assert res.hits[0].title.startswith("From Alatau to Almaty by Air")
+    assert "<mark>" in res.hits[0].snippet

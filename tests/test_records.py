@@ -1,0 +1,108 @@
+"""JSONL and CSV readers: fields, bad records reported as file:line and skipped."""
+from search.models import Article, Rejected
+from search.sources import read, read_file
+from search.sources.records import read_csv, read_jsonl
+
+
+def rejected(items):
+    return [str(x) for x in items if isinstance(x, Rejected)]
+
+
+def articles(items):
+    return [x for x in items if isinstance(x, Article)]
+
+
+def test_jsonl_reads_every_field():
+    data = ('{"id": "x1", "title": "T", "body": "B text", "date": "2025-06-05T10:00Z", "author": " Ann  Lee ",'
+            ' "url": "https://example.org/a", "source": "wire"}\n').encode()
+    (a,) = list(read_jsonl(data, "f.jsonl"))
+    assert (a.id, a.title, a.body, a.date, a.author, a.url, a.source) == (
+        "x1", "T", "B text", "2025-06-05", "Ann Lee", "https://example.org/a", "wire")
+
+
+def test_jsonl_bad_records_are_reported_and_skipped():
+    data = "\n".join([
+        '{"title": "Good", "body": "Fine body."}',
+        '{"title": "Broken", "body": ',
+        '{"body": "no title"}',
+        '{"title": "No body", "body": "  "}',
+        '{"title": "Bad date", "body": "x", "date": "next Tuesday"}',
+        '{"title": "Impossible", "body": "x", "date": "2025-02-30"}',
+        '{"title": ["list"], "body": "x"}',
+        '["not", "an", "object"]',
+        '',
+        '{"title": "Written date", "body": "x", "date": "08 December 2025"}',
+    ]).encode() + b"\n\xff\xfe{\"title\": 1}\n"
+    items = list(read_jsonl(data, "f.jsonl"))
+    assert [a.title for a in articles(items)] == ["Good", "Written date"]
+    assert articles(items)[1].date == "2025-12-08"
+    assert rejected(items) == [
+        "f.jsonl:2: invalid JSON: Expecting value",
+        "f.jsonl:3: missing title",
+        "f.jsonl:4: missing body",
+        "f.jsonl:5: unparseable date 'next Tuesday'",
+        "f.jsonl:6: impossible date '2025-02-30'",
+        "f.jsonl:7: field 'title' must be a string, got list",
+        "f.jsonl:8: expected an object with title and body, got list",
+        "f.jsonl:11: not UTF-8 (byte 0)",
+    ]
+
+
+def test_json_array_instead_of_jsonl_gets_a_hint():
+    items = list(read_jsonl(b'[{"title": "a", "body": "b"},\n{"title": "c", "body": "d"}]\n', "arr.jsonl"))
+    assert rejected(items)[0].startswith("arr.jsonl:1: invalid JSON") and "one object per line" in rejected(items)[0]
+
+
+def test_csv_reads_rows_and_reports_bad_ones():
+    data = ("\ufefftitle,body,date,author\n"
+            "First,\"Body, with comma\",2025-01-02,Ann\n"
+            ",missing title,,\n"
+            "Third,\"multi\nline body\",,\n").encode()
+    items = list(read_csv(data, "f.csv"))
+    good = articles(items)
+    assert [(a.title, a.body, a.date, a.author) for a in good] == [
+        ("First", "Body, with comma", "2025-01-02", "Ann"), ("Third", "multi\nline body", None, "")]
+    assert rejected(items) == ["f.csv:3: missing title"]
+
+
+def test_csv_without_required_columns_is_rejected():
+    assert rejected(read_csv(b"headline,text\nx,y\n", "f.csv")) == [
+        "f.csv:1: CSV header must name at least the columns title and body"]
+
+
+def test_csv_not_utf8_is_rejected_with_its_line():
+    data = "title,body\nok,fine\n".encode() + "Привет,мир\n".encode("cp1251")
+    assert rejected(read_csv(data, "f.csv")) == ["f.csv:3: not UTF-8 (byte 19); save the file as UTF-8"]
+
+
+def test_ids_are_derived_when_missing_and_kept_when_given():
+    items = articles(read_jsonl(b'{"title": "T", "body": "B"}\n{"id": "mine", "title": "T", "body": "B"}\n', "f"))
+    assert len(items[0].id) == 16 and items[1].id == "mine"
+
+
+def test_unsafe_ids_are_rejected():
+    items = list(read_jsonl(b'{"id": "../etc/passwd", "title": "T", "body": "B"}\n', "f.jsonl"))
+    assert rejected(items) == ["f.jsonl:1: id '../etc/passwd' must be at most 128 printable characters "
+                               "without / \\ ? # %"]
+
+
+def test_files_and_folders(tmp_path):
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "notes.md").write_text("x")
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path / "sub")
+    (tmp_path / "sub" / "ok.jsonl").write_text('{"title": "T", "body": "B"}\n')
+    items = list(read([str(tmp_path), str(tmp_path / "missing.csv")]))
+    assert len(articles(items)) == 1
+    msgs = rejected(items)
+    assert f"{tmp_path}/bin.txt: binary file, not a text page" in msgs
+    assert f"{tmp_path}/empty.jsonl: empty file" in msgs
+    assert f"{tmp_path}/missing.csv: no such file or folder" in msgs
+    assert any(m.endswith("symlink loop skipped") for m in msgs)
+
+
+def test_page_that_is_not_utf8_is_rejected(tmp_path):
+    p = tmp_path / "ru.txt"
+    p.write_bytes("Заголовок\n\nТекст статьи.\n".encode("cp1251"))
+    assert rejected(read_file(p)) == [f"{p}:1: not UTF-8 text; save the page as UTF-8"]

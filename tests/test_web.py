@@ -1,0 +1,128 @@
+"""The Flask app through its test client: pages, API, exports, errors, escaping, headers."""
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from openapi_spec_validator import validate
+
+from web import create_app
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_search_page_shows_ranked_results_with_marks_and_facets(client):
+    r = client.get("/?q=air+taxi&country=Kazakhstan")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert page.index("From Alatau to Almaty by Air") < page.index("</ol>")
+    assert "<mark>air</mark>" in page.lower()
+    for facet in ("Country", "Person", "Topic"):
+        assert f">{facet}</h2>" in page
+    assert 'aria-label="Remove filter country: Kazakhstan"' in page
+    assert "/export.csv?q=air+taxi&amp;country=Kazakhstan" in page
+    assert "/feed.atom?q=air+taxi&amp;country=Kazakhstan" in page
+
+
+def test_api_search_matches_the_page_and_the_cli_shape(client, seed_view):
+    from search.query import build_request, run
+    r = client.get("/api/search?q=air+taxi&country=Kazakhstan")
+    data = r.get_json()
+    assert r.status_code == 200 and r.content_type.startswith("application/json")
+    expected = run(build_request("air taxi", country=["Kazakhstan"]), seed_view).to_dict()
+    assert [h["id"] for h in data["results"]] == [h["id"] for h in expected["results"]]
+    assert data["results"][0]["title"].startswith("From Alatau to Almaty by Air")
+    assert set(data) >= {"query", "total", "page", "per_page", "results", "facets", "timeline", "suggestion"}
+    assert data["query"]["country"] == ["Kazakhstan"]
+
+
+def test_multiselect_counts_ignore_their_own_facet(client):
+    base = client.get("/api/search?q=").get_json()
+    counts = {v["value"]: v["count"] for v in base["facets"]["country"]}
+    top2 = [v["value"] for v in base["facets"]["country"][:2]]
+    both = client.get(f"/api/search?q=&country={top2[0]}&country={top2[1]}").get_json()
+    c = {v["value"]: v for v in both["facets"]["country"]}
+    assert [c[v]["count"] for v in top2] == [counts[v] for v in top2]
+    assert all(c[v]["selected"] for v in top2)
+    assert max(counts[top2[0]], counts[top2[1]]) <= both["total"] <= counts[top2[0]] + counts[top2[1]]
+
+
+@pytest.mark.parametrize("path,status,message", [
+    ("/api/search?q=x&page=-1", 400, "page must be at least 1"),
+    ("/api/search?q=x&per_page=1000000", 400, "per_page must be at most 100"),
+    ("/api/search?q=x&from=notadate", 400, "from must be a date"),
+    ("/api/search?q=x&sort=sideways", 400, "sort must be one of"),
+    ("/api/search?q=x&page=1&page=2", 400, "parameter page is given more than once"),
+    ("/api/search?q=x&page=1000000000", 400, "page"),
+    ("/api/articles/no-such-id-000", 404, "no article with id"),
+    ("/api/articles/..%2F..%2Fetc%2Fpasswd", 404, "no article with id"),
+    ("/api/nothing-here", 404, ""),
+])
+def test_api_errors_have_the_one_shape(client, path, status, message):
+    r = client.get(path)
+    body = r.get_json()
+    assert r.status_code == status
+    assert body["error"]["status"] == status and message in body["error"]["message"]
+
+
+def test_missing_index_is_503(tmp_path):
+    app = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True})
+    r = app.test_client().get("/api/search?q=x")
+    assert r.status_code == 503 and "no index" in r.get_json()["error"]["message"]
+    assert app.test_client().get("/?q=x").status_code == 503
+
+
+def test_article_api_and_page(client, seed_view):
+    aid = next(i for i in seed_view.ids)
+    data = client.get(f"/api/articles/{aid}").get_json()
+    assert data["id"] == aid and data["body"] and isinstance(data["similar"], list)
+    assert all(set(s) == {"id", "title"} for s in data["similar"])
+    page = client.get(f"/article/{aid}").get_data(as_text=True)
+    assert "<html" in page and "Similar articles" in page
+    assert client.get("/article/nope").status_code == 404
+
+
+def test_stats_and_openapi(client):
+    st = client.get("/api/stats").get_json()
+    assert st["articles"] == 29
+    spec = client.get("/api/openapi.json").get_json()
+    validate(spec)
+    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/stats", "/api/openapi.json"}
+
+
+def test_csv_export_has_every_match_with_bom(client):
+    r = client.get("/export.csv?q=")
+    text = r.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0] == ["id", "title", "date", "author", "url", "countries", "people", "topics", "body", "truncated"]
+    assert len(rows) == 30  # header + all 29, not just a page
+
+
+def test_json_export_and_atom_feed(client):
+    data = json.loads(client.get("/export.json?q=glacier").get_data(as_text=True))
+    assert sorted(d["title"][:20] for d in data) == ["Artificial Glacier T", "Kyrgyzstan Offers Su"]
+    root = ET.fromstring(client.get("/feed.atom?q=Tokayev").data)
+    assert root.tag == ATOM + "feed"
+    entries = root.findall(ATOM + "entry")
+    assert entries and all(e.find(ATOM + "id").text.startswith("http://localhost/article/") for e in entries)
+
+
+def test_user_text_is_escaped(client):
+    payload = '"><script>alert(1)</script>'
+    r = client.get("/", query_string={"q": payload})
+    page = r.get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+
+
+def test_security_headers(client):
+    r = client.get("/")
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_pagination_links_keep_every_parameter(client):
+    page = client.get("/?q=&country=Kazakhstan&sort=oldest&per_page=5").get_data(as_text=True)
+    assert 'href="?country=Kazakhstan&amp;sort=oldest&amp;page=2&amp;per_page=5"' in page
