@@ -79,11 +79,12 @@ def stem(word: str) -> str:
     return _english.stem(word)
 
 
-def split_token(raw: str) -> list:
+@lru_cache(maxsize=500_000)
+def split_token(raw: str) -> tuple:
     """Normalise one raw token into the index terms it stands for (before stemming).
 
     >>> split_token("Kazakhstan’s"), split_token("Nur-Sultan"), split_token("U.S.")
-    (['kazakhstan'], ['nur', 'sultan', 'nursultan'], ['us'])
+    (('kazakhstan',), ('nur', 'sultan', 'nursultan'), ('us',))
     """
     t = fold(raw)
     if t.endswith("'s"):
@@ -92,12 +93,12 @@ def split_token(raw: str) -> list:
     if "." in t and not t[:1].isdigit():
         t = t.replace(".", "")  # U.S. -> us, e.g. -> eg
     if t[:1].isdigit():
-        return [t.replace(",", "")] if t else []
+        return (t.replace(",", ""),) if t else ()
     parts = [p for p in re.split(f"[{_HYPHENS}]", t) if p]
     if len(parts) > 1:
         parts = [p.replace("'", "") for p in parts]
-        return parts + ["".join(parts)]
-    return [t.replace("'", "")] if t else []
+        return tuple(parts) + ("".join(parts),)
+    return (t.replace("'", ""),) if t else ()
 
 
 def terms(text: str, stemmed: bool = True, keep_stopwords: bool = False) -> list:

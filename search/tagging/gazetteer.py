@@ -35,16 +35,28 @@ def normalise(text: str) -> str:
     >>> normalise("Türkiye’s")
     "Turkiye's"
     """
-    out = []
-    for ch in text:
+    if text.isascii():
+        return text
+    return text.translate(_TABLE)
+
+
+class _FoldTable(dict):
+    """str.translate table built lazily: each non-ASCII character maps to its accentless base letter."""
+
+    def __missing__(self, code: int):
+        ch = chr(code)
         if ch in "’‘`´":
-            out.append("'")
-        elif ch.isascii():
-            out.append(ch)
+            out = "'"
+        elif code < 128:
+            out = ch
         else:
             base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-            out.append(base if len(base) == 1 else ch)
-    return "".join(out)
+            out = base if len(base) == 1 else ch
+        self[code] = out
+        return out
+
+
+_TABLE = _FoldTable()
 
 
 def compile_patterns(forms) -> re.Pattern:
