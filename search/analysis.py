@@ -143,6 +143,7 @@ class NewsTokenizer(Tokenizer):
             for k, piece in enumerate(pieces):
                 is_join = joined and k == len(pieces) - 1
                 t.text = piece
+                t.name = m.group()[0].isupper() or bool(_CYRILLIC.match(m.group()))
                 t.original = m.group() if keeporiginal else piece
                 t.boost = 1.0
                 t.stopped = False
@@ -171,7 +172,12 @@ class NewsStopFilter(Filter):
 
 
 class NewsStemFilter(Filter):
-    """Replace each term with its Snowball stem (English, or Russian for Cyrillic terms)."""
+    """Replace each term with its Snowball stem; when indexing a name, also emit its variant key.
+
+    A name is a token written with a capital or in Cyrillic. Its key (`variant_key`, prefixed with
+    VARIANT_MARK) goes at the same position, so Tokayev, Tokaev and Токаев share the term "~tokaev".
+    Queries are analyzed without keys: `parsing` adds them as alternatives of each query word.
+    """
 
     is_morph = True
 
@@ -180,14 +186,60 @@ class NewsStemFilter(Filter):
 
     def __call__(self, tokens):
         for t in tokens:
-            if not t.stopped:
-                t.text = stem(t.text)
+            if t.stopped:
+                yield t
+                continue
+            word = t.text
+            t.text = stem(word)
             yield t
+            if t.mode == "index" and getattr(t, "name", False):
+                t.text = VARIANT_MARK + variant_key(word)
+                yield t
 
 
 def NewsAnalyzer() -> Composable:
-    """The analyzer of the title and body fields: tokenize, fold, drop stop words, stem."""
+    """The analyzer of the title and body fields: tokenize, fold, drop stop words, stem (+ name keys)."""
     return NewsTokenizer() | NewsStopFilter() | NewsStemFilter()
+
+
+# --- name variants -----------------------------------------------------------------------------
+
+VARIANT_MARK = "~"
+_CYR = dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziiklmnoprstufie"))
+_CYR.update({"ё": "yo", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "",
+             "ю": "yu", "я": "ya", "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u",
+             "һ": "h", "і": "i", "ў": "u", "ї": "i", "є": "e", "ґ": "g"})
+
+
+def transliterate(word: str) -> str:
+    """Cyrillic to Latin (a simple scholarly-passport blend; `variant_key` evens out the rest).
+
+    >>> transliterate("токаев"), transliterate("жапаров")
+    ('tokaev', 'zhaparov')
+    """
+    return "".join(_CYR.get(c, c) for c in word)
+
+
+@lru_cache(maxsize=200_000)
+def variant_key(word: str) -> str:
+    """Fold a (folded, lowercased) name to a key shared by its common spellings and transliterations.
+
+    Rules: Cyrillic -> Latin; dzh/dj/zh -> j; h after the first letter dropped (kh, gh, sh -> k, g, s);
+    y between vowels dropped; remaining y -> i; doubled letters collapsed.
+
+    >>> [variant_key(w) for w in ("tokayev", "tokaev", "токаев", "mirziyoyev", "mirziyoev")]
+    ['tokaev', 'tokaev', 'tokaev', 'mirzioev', 'mirzioev']
+    >>> [variant_key(w) for w in ("japarov", "zhaparov", "vassilenko", "vasilenko", "kazakhstan", "kazakstan")]
+    ['japarov', 'japarov', 'vasilenko', 'vasilenko', 'kazakstan', 'kazakstan']
+    """
+    w = transliterate(word.lower())
+    w = re.sub(r"[^a-z0-9]", "", w)
+    w = w.replace("dzh", "j").replace("dj", "j").replace("zh", "j")
+    if len(w) > 1:
+        w = w[0] + w[1:].replace("h", "")
+    w = re.sub(r"(?<=[aeiou])y(?=[aeiou])", "", w)
+    w = w.replace("y", "i")
+    return re.sub(r"(.)\1+", r"\1", w)
 
 
 def PlainAnalyzer() -> Composable:

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -28,7 +29,7 @@ from typing import Callable, Iterable, Optional
 from whoosh import index as windex
 from whoosh.writing import LockError
 
-from . import sources, tagging
+from . import analysis, sources, spelling, tagging
 from .errors import BadInput, IndexBusy, IndexMissing, IndexOutdated, SearchError
 from .models import Rejected
 from .schema import SCHEMA_VERSION, build_schema, to_document
@@ -38,6 +39,7 @@ CURRENT = "CURRENT"
 GEN_PREFIX = "gen-"
 META = "meta.json"
 KEEP_OLD_GENERATIONS = 1
+SPELLING_MIN_DOCS = 1000  # from this corpus size on, words seen once are not offered as corrections
 
 
 @dataclass
@@ -230,9 +232,11 @@ def _new_generation_dir(root: Path) -> Path:
 
 def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport, progress: Progress) -> None:
     existing = {}
+    words = spelling.read_counts(live) if live is not None else None
     if live is not None:
+        own_files = {META, spelling.WORDS, spelling.DELETES}  # rewritten, so never shared with the live copy
         for f in live.iterdir():
-            if f.is_file() and f.name != META and not f.name.endswith("LOCK"):
+            if f.is_file() and f.name not in own_files and not f.name.endswith("LOCK"):
                 os.link(f, new / f.name)
         ix = windex.open_dir(str(new))
         with ix.reader() as r:
@@ -245,6 +249,7 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
         writer = ix.writer(limitmb=256)
     except LockError as e:
         raise SearchError("the new index generation is locked by another writer") from e
+    new_words = words if words is not None else Counter()
     try:
         progress.start("Tagging and indexing", len(articles))
         for a in articles:
@@ -258,6 +263,9 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
                 report.updated += 1
             else:
                 report.unchanged += 1
+                if words is not None:
+                    continue  # its words are already counted
+            new_words.update(set(analysis.terms(a.title + "\n" + a.body, stemmed=False, keep_stopwords=True)))
             progress.advance()
         progress.finish()
         progress.start("Committing", None)
@@ -268,6 +276,7 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
         raise
     with ix.reader() as r:
         report.articles = r.doc_count()
+    spelling.write(new, new_words, min_count=1 if report.articles < SPELLING_MIN_DOCS else 2)
     meta = {"schema_version": SCHEMA_VERSION, "built_at": now_iso(), "articles": report.articles,
             "full": live is None, "added": report.added, "updated": report.updated}
     _write_atomic(new / META, json.dumps(meta, indent=1))

@@ -9,8 +9,11 @@ This module does not touch the index (except `settle`, which resolves the fallba
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Optional
 
 from whoosh import qparser, query as wq
@@ -21,7 +24,10 @@ from .schema import TEXT_FIELDS
 SEARCH_FIELDS = TEXT_FIELDS
 FIELD_ALIASES = {"title": "title", "body": "body", "text": "body", "author": "author"}
 MAX_PREFIX_TERMS = 64
-OPERATOR_RE = re.compile(r'["()*~:]|(?:^|\s)-\S|\b(?:AND|OR|NOT)\b')
+SHORT_QUERY_WORDS = 3  # up to this many words every word must match (falling back to any word)
+MIN_SHOULD_MATCH = 0.5  # longer queries: this share of their words must match (rounded up); see README
+EXPANDED_FIELDS = set(TEXT_FIELDS)
+OPERATOR_RE = re.compile(r'["()*~:]|(?:^|\s)-\S|\b(?:AND|OR|NOT)\b')  # anything beyond plain words
 
 
 @dataclass(frozen=True)
@@ -30,31 +36,39 @@ class ParsedQuery:
     fallback: Optional[wq.Query] = None
     notices: tuple = ()
     terms: frozenset = field(default_factory=frozenset)  # (field, text) pairs to highlight
+    clauses: tuple = ()  # one query per word, when only `min_match` of them must match
+    min_match: int = 0
+    corrections: tuple = ()  # (typed word, corrected word) pairs: the basis of "did you mean"
+    suggestion: Optional[str] = None
 
     def fall_back(self) -> "ParsedQuery":
-        return replace(self, query=self.fallback, fallback=None)
+        return replace(self, query=self.fallback, fallback=None, clauses=(), min_match=0)
 
     def highlight_terms(self) -> frozenset:
         return frozenset(t for f, t in self.terms if f in ("body", "title"))
 
-    def settle(self, view) -> "ParsedQuery":
-        """Return the query that `run` would use: the fallback when the AND query matches nothing."""
-        if self.query is not None and self.fallback is not None and not view.mask_for(self.query).any():
-            return self.fall_back()
-        return self
-
 
 def _parser(schema, group) -> qparser.QueryParser:
     p = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=group)
-    p.add_plugin(qparser.PlusMinusPlugin())
     p.remove_plugin_class(qparser.WildcardPlugin)
     p.add_plugin(qparser.PrefixPlugin())
     p.remove_plugin_class(qparser.BoostPlugin)
     return p
 
 
-def parse_query(text: str, schema) -> ParsedQuery:
-    """Parse the user's query text; never raises for bad syntax."""
+def parse_query(text: str, schema, lexicon=None) -> ParsedQuery:
+    """Parse the user's query text; never raises for bad syntax.
+
+    With a lexicon (an IndexView), each word is expanded with its name-variant key and its aliases, and
+    a word the index does not know is replaced by the closest corpus word ("did you mean").
+    """
+    parsed = _parse(text, schema)
+    if lexicon is None or parsed.query is None:
+        return parsed
+    return _expand_all(parsed, text, lexicon)
+
+
+def _parse(text: str, schema) -> ParsedQuery:
     text = (text or "").strip()
     if not text:
         return ParsedQuery(None)
@@ -68,7 +82,8 @@ def parse_query(text: str, schema) -> ParsedQuery:
         plain = _plain(_escape(text), schema)
         return replace(plain, notices=("Unbalanced quotes or parentheses: the query was searched as plain words.",))
     try:
-        q = _parser(schema, qparser.AndGroup).parse(text)
+        # "-word" excludes; an inner hyphen (Nur-Sultan, Kyrgyz-Russian) does not
+        q = _parser(schema, qparser.AndGroup).parse(re.sub(r'(^|[\s(])-(?=[\w"(])', r"\1NOT ", text))
         q = _fix_prefixes(q)
         if q is wq.NullQuery or not list(q.iter_all_terms()) and not _has_prefix(q):
             raise ValueError("nothing searchable")
@@ -85,7 +100,87 @@ def _plain(text: str, schema) -> ParsedQuery:
     if q_and is wq.NullQuery:
         return ParsedQuery(None, notices=("The query has only stop words; showing every article.",))
     q_or = _parser(schema, qparser.OrGroup).parse(_escape(text))
-    return ParsedQuery(q_and, fallback=q_or if len(analysis.terms(text)) > 1 else None, terms=_terms(q_and))
+    n = len(set(analysis.terms(text)))
+    if n > SHORT_QUERY_WORDS:
+        # a pasted sentence: rank by any word, but require a share of them (minimum should match)
+        parser = _parser(schema, qparser.OrGroup)
+        clauses = []
+        for word in dict.fromkeys(_escape(text).split()):
+            c = parser.parse(word)
+            if c is not wq.NullQuery:
+                clauses.append(c)
+        need = max(1, math.ceil(MIN_SHOULD_MATCH * len(clauses)))
+        return ParsedQuery(q_or, fallback=q_or, terms=_terms(q_or), clauses=tuple(clauses), min_match=need)
+    return ParsedQuery(q_and, fallback=q_or if n > 1 else None, terms=_terms(q_and))
+
+
+# --- expansion: name variants, aliases, typo correction -------------------------------------------
+
+@lru_cache(maxsize=1)
+def aliases() -> dict:
+    """{folded spelling: tuple of the other spellings of its group} from data/aliases.txt."""
+    groups = {}
+    for line in (analysis.DATA / "aliases.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        members = [analysis.fold(m.strip()) for m in line.split("=") if m.strip()]
+        for m in members:
+            groups[m] = tuple(x for x in members if x != m)
+    return groups
+
+
+def _alternatives(word: str) -> list:
+    """Index terms that a typed word stands for: its stem, its name key, and those of its aliases."""
+    out = []
+    for w in (word, *aliases().get(word, ())):
+        if " " in w:
+            continue  # a multi-word alias ("kyrgyz republic") is found through its words anyway
+        pieces = analysis.split_token(w)
+        if pieces:
+            p = pieces[-1]  # "nur-sultan" -> its joined form "nursultan"
+            out += [analysis.stem(p), analysis.VARIANT_MARK + analysis.variant_key(p)]
+    return list(dict.fromkeys(out))
+
+
+def _expand_all(parsed: ParsedQuery, text: str, lexicon) -> ParsedQuery:
+    typed = {}  # stem -> the folded word the user typed
+    for m in analysis.TOKEN_RE.finditer(text):
+        for piece in analysis.split_token(m.group()):
+            if piece not in analysis.STOPWORDS:
+                typed.setdefault(analysis.stem(piece), piece)
+    corrections = {}
+
+    def expand(q):
+        if isinstance(q, wq.Term) and q.fieldname in EXPANDED_FIELDS:
+            word = typed.get(q.text)
+            if word is None:
+                return q
+            alts = _alternatives(word)
+            if not any(lexicon.has_term(t) for t in alts):
+                fixed = lexicon.correct(word)
+                if fixed:
+                    corrections[word] = fixed
+                    alts = _alternatives(fixed)
+            subs = [wq.Term(q.fieldname, t, boost=q.boost) for t in alts]
+            return subs[0] if len(subs) == 1 else wq.DisjunctionMax(subs, boost=1.0)
+        if q.is_leaf():
+            return q
+        return q.apply(expand)
+
+    def fix(q):
+        return expand(q) if q is not None else None
+
+    out = replace(parsed, query=fix(parsed.query), fallback=fix(parsed.fallback),
+                  clauses=tuple(expand(c) for c in parsed.clauses))
+    terms = set(out.terms) | _terms(out.query)
+    if corrections:
+        suggestion = text
+        for wrong, right in corrections.items():
+            suggestion = re.sub(rf"(?i)(?<!\w){re.escape(wrong)}(?!\w)", right, suggestion)
+        notice = "Searched for " + ", ".join(f"{right} (not {wrong})" for wrong, right in corrections.items()) + "."
+        out = replace(out, corrections=tuple(corrections.items()), suggestion=suggestion,
+                      notices=out.notices + (notice,))
+    return replace(out, terms=frozenset(terms))
 
 
 def _balanced(text: str) -> bool:
@@ -100,6 +195,9 @@ def _balanced(text: str) -> bool:
 
 
 def _escape(text: str) -> str:
+    # a hyphenated word is searched as its joined form, which the index holds for every hyphenated
+    # occurrence (Nur-Sultan -> nursultan); its parts alone would match far too much
+    text = re.sub(r"\w+(?:[-‐‑–]\w+)+", lambda m: analysis.split_token(m.group())[-1], text)
     return re.sub(r'["()*~:^\[\]{}+]', " ", text).replace(" -", " ").replace("'", "’") \
         .replace(" AND ", " and ").replace(" OR ", " or ").replace(" NOT ", " not ")
 

@@ -13,8 +13,7 @@ from datetime import date
 from typing import Optional
 
 import numpy as np
-from whoosh import scoring
-from whoosh.query import And, Every, Or, Term
+from whoosh.query import Term
 
 from . import config, snippets
 from .errors import BadQuery, NotFound
@@ -99,17 +98,54 @@ def _date_int(iso: str) -> int:
 def run(req: SearchRequest, view: IndexView) -> SearchResults:
     """Answer one search request from an open index view."""
     t0 = time.perf_counter()
-    parsed = parse_query(req.q, view.schema)
+    m = match(req, view)
+    final = m.final()
+    facets = {}
+    for f in FACETS:
+        facets[f] = _facet_values(view, f, m.scope_for(f), getattr(req, f))
+    total = int(final.sum())
+    start = (req.page - 1) * req.per_page
+    hits = _rank(req, view, m.parsed, final, start, start + req.per_page)
+    timeline, undated = _timeline(view, final)
+    return SearchResults(request=req, total=total, hits=tuple(hits), facets=facets, timeline=tuple(timeline),
+                         suggestion=m.parsed.suggestion, notices=m.notices,
+                         took_ms=(time.perf_counter() - t0) * 1000, undated=undated)
+
+
+class Match:
+    """The documents a request matches, before paging: the query's matches with the author and date
+    filters (`base`) and one mask per facet with a selection."""
+
+    def __init__(self, parsed, base: np.ndarray, facet_masks: dict, notices: tuple):
+        self.parsed, self.base, self.facet_masks, self.notices = parsed, base, facet_masks, notices
+
+    def final(self) -> np.ndarray:
+        out = self.base.copy()
+        for m in self.facet_masks.values():
+            out &= m
+        return out
+
+    def scope_for(self, facet: str) -> np.ndarray:
+        """The documents a facet's counts are taken over: every filter but that facet's own."""
+        out = self.base.copy()
+        for g, m in self.facet_masks.items():
+            if g != facet:
+                out &= m
+        return out
+
+
+def match(req: SearchRequest, view: IndexView) -> Match:
+    """Find the documents a request matches (query, fallback, author, dates, facet selections)."""
+    parsed = parse_query(req.q, view.schema, lexicon=view)
     notices = list(parsed.notices)
-    searcher = view.searcher
     base = view.live.copy()
     if parsed.query is not None:
-        base &= view.mask_for(parsed.query)
-        if parsed.fallback is not None and not base.any():
-            base = view.live & view.mask_for(parsed.fallback)
+        words = _query_mask(parsed, view)
+        if parsed.fallback is not None and not words.any():
             parsed = parsed.fall_back()
+            words = _query_mask(parsed, view)
             notices.append("No article has every word; showing articles with any of them.")
-    # filters common to every facet count: author and dates
+        base &= words
     if req.author:
         base &= view.mask_for(Term("author_key", author_key(req.author)))
     if req.date_from or req.date_to:
@@ -117,23 +153,16 @@ def run(req: SearchRequest, view: IndexView) -> SearchResults:
         hi = _date_int(req.date_to) if req.date_to else 99999999
         base &= (view.dates >= lo) & (view.dates <= hi)
     facet_masks = {f: view.facets[f].mask_any(vals) for f, vals in req.selections().items() if vals}
-    final = base.copy()
-    for m in facet_masks.values():
-        final &= m
-    facets = {}
-    for f in FACETS:
-        scope = base.copy()
-        for g, m in facet_masks.items():
-            if g != f:
-                scope &= m
-        facets[f] = _facet_values(view, f, scope, getattr(req, f))
-    total = int(final.sum())
-    start = (req.page - 1) * req.per_page
-    hits = _rank(req, view, parsed, final, start, start + req.per_page, searcher)
-    timeline, undated = _timeline(view, final)
-    return SearchResults(request=req, total=total, hits=tuple(hits), facets=facets, timeline=tuple(timeline),
-                         suggestion=view.suggest(req.q, parsed) if req.q else None, notices=tuple(notices),
-                         took_ms=(time.perf_counter() - t0) * 1000, undated=undated)
+    return Match(parsed, base, facet_masks, tuple(notices))
+
+
+def _query_mask(parsed, view: IndexView) -> np.ndarray:
+    if parsed.min_match:
+        counts = np.zeros(view.n, dtype=np.int32)
+        for clause in parsed.clauses:
+            counts += view.mask_for(clause)
+        return (counts >= parsed.min_match) & view.live
+    return view.mask_for(parsed.query)
 
 
 def _facet_values(view: IndexView, facet: str, scope: np.ndarray, selected: tuple) -> tuple:
@@ -145,7 +174,8 @@ def _facet_values(view: IndexView, facet: str, scope: np.ndarray, selected: tupl
     return tuple(out)
 
 
-def _rank(req, view, parsed, final, start, stop, searcher) -> list:
+def _rank(req, view, parsed, final, start, stop) -> list:
+    searcher = view.searcher
     if stop <= start or not final.any():
         return []
     sort = req.sort
@@ -210,36 +240,13 @@ def article(view: IndexView, article_id: str, similar: int = 5) -> dict:
     return out
 
 
-def export_rows(req: SearchRequest, view: IndexView):
+def export_rows(req: SearchRequest, view: IndexView, batch: int = 500):
     """Yield every matching article (not just a page) as export rows, in the request's order."""
-    first = run(SearchRequest(**{**req.__dict__, "page": 1, "per_page": 1}), view)
-    total = first.total
-    batch = 500
+    m = match(req, view)
+    final = m.final()
+    total = int(final.sum())
     for start in range(0, total, batch):
-        page_req = SearchRequest(**{**req.__dict__, "page": start // batch + 1, "per_page": batch})
-        res = _rank(page_req, view, parse_query(req.q, view.schema).settle(view), _final_mask(req, view),
-                    start, min(start + batch, total), view.searcher)
-        for h in res:
+        for h in _rank(req, view, m.parsed, final, start, min(start + batch, total)):
             row = article(view, h.id, similar=0)
             yield {k: row[k] for k in ("id", "title", "date", "author", "url", "countries", "people", "topics",
                                       "body", "truncated")}
-
-
-def _final_mask(req: SearchRequest, view: IndexView) -> np.ndarray:
-    parsed = parse_query(req.q, view.schema).settle(view)
-    mask = view.live.copy()
-    if parsed.query is not None:
-        mask &= view.mask_for(parsed.query)
-    if req.author:
-        mask &= view.mask_for(Term("author_key", author_key(req.author)))
-    if req.date_from or req.date_to:
-        lo = _date_int(req.date_from) if req.date_from else 1
-        hi = _date_int(req.date_to) if req.date_to else 99999999
-        mask &= (view.dates >= lo) & (view.dates <= hi)
-    for f, vals in req.selections().items():
-        if vals:
-            mask &= view.facets[f].mask_any(vals)
-    return mask
-
-
-__all__ = ["build_request", "run", "article", "export_rows", "FACET_KEYS", "scoring", "And", "Or", "Every"]

@@ -20,7 +20,8 @@ def make_snippet(body: str, terms: frozenset, window: int = WINDOW_WORDS) -> str
     tokens = []  # (start, end, matches)
     for m in analysis.TOKEN_RE.finditer(body):
         pieces = analysis.split_token(m.group())
-        hit = any(p in terms or analysis.stem(p) in terms for p in pieces)
+        hit = any(analysis.stem(p) in terms or (analysis.VARIANT_MARK + analysis.variant_key(p)) in terms
+                  for p in pieces)
         tokens.append((m.start(), m.end(), hit))
         if len(tokens) > 20000:
             break

@@ -16,7 +16,8 @@ from whoosh import scoring
 from whoosh.query import Query, Term
 
 from .indexer import CURRENT, current_generation, open_index, read_meta
-from .schema import FACET_SEP
+from .schema import TEXT_FIELDS
+from .spelling import Speller
 
 BM25_B = 0.75
 BM25_K1 = 1.2
@@ -89,6 +90,7 @@ class IndexView:
             if iso:
                 self.dates[d] = int(iso.replace("-", ""))
         self.facets = {f: FacetArrays(reader, f, n) for f in ("country", "person", "topic")}
+        self._speller: Optional[Speller] = None
 
     @property
     def doc_count(self) -> int:
@@ -111,8 +113,16 @@ class IndexView:
         results = self.searcher.more_like(docnum, "body", text=text, top=top, numterms=25)
         return [{"id": h["id"], "title": h["title"]} for h in results]
 
-    def suggest(self, text: str, parsed) -> Optional[str]:
-        return None
+    def has_term(self, text: str) -> bool:
+        """Tell whether any text field of the index holds this term (a stem or a variant key)."""
+        reader = self.searcher.reader()
+        return any(reader.doc_frequency(f, text) for f in TEXT_FIELDS)
+
+    def correct(self, word: str) -> Optional[str]:
+        """The closest corpus word to a word the index does not know (see search.spelling)."""
+        if self._speller is None:
+            self._speller = Speller(self.generation)
+        return self._speller.correct(word)
 
     def explain(self, parsed, docnum: int, score: float) -> dict:
         """Which query terms the document contains, per field, and its score."""
