@@ -140,8 +140,10 @@ class NewsTokenizer(Tokenizer):
             if not pieces:
                 continue
             joined = len(pieces) > 1
+            if joined and mode == "query":
+                pieces = pieces[:-1]  # in a query phrase the parts match; plain queries use the joined form
             for k, piece in enumerate(pieces):
-                is_join = joined and k == len(pieces) - 1
+                is_join = joined and mode != "query" and k == len(pieces) - 1
                 t.text = piece
                 t.name = m.group()[0].isupper() or bool(_CYRILLIC.match(m.group()))
                 t.original = m.group() if keeporiginal else piece

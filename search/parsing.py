@@ -149,8 +149,18 @@ def _expand_all(parsed: ParsedQuery, text: str, lexicon) -> ParsedQuery:
             if piece not in analysis.STOPWORDS:
                 typed.setdefault(analysis.stem(piece), piece)
     corrections = {}
+    capped = []
 
     def expand(q):
+        if isinstance(q, wq.Prefix) and q.fieldname in EXPANDED_FIELDS:
+            # complete the typed prefix against the corpus words, then search their stems
+            words, cap = lexicon.complete(q.text, MAX_PREFIX_TERMS)
+            if cap and q.text not in capped:
+                capped.append(q.text)
+            stems = list(dict.fromkeys(analysis.stem(w) for w in words))
+            if not stems:
+                return q
+            return wq.Or([wq.Term(q.fieldname, t) for t in stems], boost=q.boost)
         if isinstance(q, wq.Term) and q.fieldname in EXPANDED_FIELDS:
             word = typed.get(q.text)
             if word is None:
@@ -173,6 +183,9 @@ def _expand_all(parsed: ParsedQuery, text: str, lexicon) -> ParsedQuery:
     out = replace(parsed, query=fix(parsed.query), fallback=fix(parsed.fallback),
                   clauses=tuple(expand(c) for c in parsed.clauses))
     terms = set(out.terms) | _terms(out.query)
+    if capped:
+        out = replace(out, notices=out.notices + tuple(
+            f"{p}* matches many words: the {MAX_PREFIX_TERMS} most frequent were searched." for p in capped))
     if corrections:
         suggestion = text
         for wrong, right in corrections.items():

@@ -98,9 +98,20 @@ class Speller:
                 w, _, c = line.partition("\t")
                 self.words.append(w)
                 self.counts.append(int(c or 0))
+        order = sorted(range(len(self.words)), key=self.words.__getitem__)
+        self.sorted_words = [self.words[i] for i in order]
+        self.sorted_counts = [self.counts[i] for i in order]
         dpath = Path(folder) / DELETES
         self.table = np.load(dpath, mmap_mode="r") if dpath.exists() else np.zeros((0, 2), np.uint64)
         self.keys = np.ascontiguousarray(self.table[:, 0]) if len(self.table) else np.zeros(0, np.uint64)
+
+    def complete(self, prefix: str, limit: int) -> tuple:
+        """Return (the most frequent corpus words starting with prefix, at most `limit`; whether capped)."""
+        import bisect
+        lo = bisect.bisect_left(self.sorted_words, prefix)
+        hi = bisect.bisect_left(self.sorted_words, prefix + "\U0010ffff")
+        found = sorted(range(lo, hi), key=lambda i: -self.sorted_counts[i])
+        return [self.sorted_words[i] for i in found[:limit]], len(found) > limit
 
     def max_distance(self, word: str) -> int:
         return 1 if len(word) < 7 else 2

@@ -118,11 +118,19 @@ class IndexView:
         reader = self.searcher.reader()
         return any(reader.doc_frequency(f, text) for f in TEXT_FIELDS)
 
-    def correct(self, word: str) -> Optional[str]:
-        """The closest corpus word to a word the index does not know (see search.spelling)."""
+    @property
+    def speller(self) -> Speller:
         if self._speller is None:
             self._speller = Speller(self.generation)
-        return self._speller.correct(word)
+        return self._speller
+
+    def correct(self, word: str) -> Optional[str]:
+        """The closest corpus word to a word the index does not know (see search.spelling)."""
+        return self.speller.correct(word)
+
+    def complete(self, prefix: str, limit: int) -> tuple:
+        """The corpus words starting with a prefix, most frequent first: (words, capped)."""
+        return self.speller.complete(prefix, limit)
 
     def explain(self, parsed, docnum: int, score: float) -> dict:
         """Which query terms the document contains, per field, and its score."""
@@ -135,7 +143,7 @@ class IndexView:
             if m.supports("weight"):
                 m.skip_to(docnum)
                 if m.is_active() and m.id() == docnum:
-                    matched.append({"field": field, "term": term, "frequency": int(m.weight())})
+                    matched.append({"field": field, "term": term, "weight": round(float(m.weight()), 3)})
         return {"score": round(score, 4), "matched": matched}
 
     def close(self) -> None:
