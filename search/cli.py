@@ -183,6 +183,32 @@ def show_cmd(article_id, as_json, index_dir):
             click.echo(f"  {s['id']}  {s['title']}")
 
 
+@main.command("tags")
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the evidence as JSON.")
+@index_dir_option
+@user_errors
+def tags_cmd(article_id, as_json, index_dir):
+    """Explain an article's facet values: which mentions gave each country, person and topic.
+
+    Example: casearch tags 3acae7d5e3bb9d17
+    """
+    from .query import tag_evidence
+    ev = tag_evidence(_view(index_dir), article_id)
+    if as_json:
+        click.echo(json.dumps(ev, ensure_ascii=False, indent=1))
+        return
+    click.echo(ev["title"])
+    for facet, values in ev["facets"].items():
+        click.echo(f"\n{facet}:")
+        if not values:
+            click.echo("  (none)")
+        for v in values:
+            where = ", ".join(f"{m[0]!r} ({m[1]}{'' if facet == 'topic' else ' @' + str(m[2])}"
+                              f"{' x' + str(m[2]) if facet == 'topic' else ''})" for m in v["mentions"][:8])
+            click.echo(f"  {v['value']}: {where}")
+
+
 @main.command("export")
 @click.argument("query", default="")
 @search_options

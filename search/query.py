@@ -8,6 +8,7 @@ arrays (`IndexView`), so counting facets never walks whoosh's stored fields.
 """
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 from typing import Optional
@@ -238,6 +239,22 @@ def article(view: IndexView, article_id: str, similar: int = 5) -> dict:
     if similar:
         out["similar"] = view.similar(docnum, similar)
     return out
+
+
+def tag_evidence(view: IndexView, article_id: str) -> dict:
+    """Why each facet value was given: {"id", "title", "facets": {facet: [{"value", "mentions"}]}}.
+
+    Mentions are [text, field, offset] for countries and people, [term, field, count] for topics.
+    """
+    docnum = view.docnum(article_id)
+    if docnum is None:
+        raise NotFound(f"no article with id {article_id[:64]!r}")
+    s = view.searcher.stored_fields(docnum)
+    evidence = json.loads(s.get("evidence") or "{}")
+    facets = {}
+    for f in FACETS:
+        facets[f] = [{"value": v, "mentions": evidence.get(f, {}).get(v, [])} for v in split_facet(s.get(f))]
+    return {"id": s["id"], "title": s["title"], "facets": facets}
 
 
 def export_rows(req: SearchRequest, view: IndexView, batch: int = 500):

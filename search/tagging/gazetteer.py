@@ -15,6 +15,8 @@ from ..models import Article, Mention
 
 DATA = Path(__file__).resolve().parent / "data"
 LEAD_CHARS = 400
+TITLE_WEIGHT = 4
+FIRST_IN_TITLE = 6
 
 
 def read_table(name: str, columns: int) -> list:
@@ -60,10 +62,14 @@ _TABLE = _FoldTable()
 
 
 def compile_patterns(forms) -> re.Pattern:
-    """One alternation of all surface forms, longest first, on word boundaries (hyphen counts as inside)."""
+    """One alternation of all surface forms, longest first, on word boundaries.
+
+    A hyphen is a boundary ("China-Kyrgyzstan-Uzbekistan railway", "Berlin-based"); a longer form that
+    contains one (Guinea-Bissau) wins over its parts because the longest alternative is tried first.
+    """
     alts = sorted({normalise(f) for f in forms}, key=lambda s: (-len(s), s))
     body = "|".join(re.escape(a) for a in alts)
-    return re.compile(rf"(?<![\w\-])(?:{body})(?![\w\-]|'\w\w)")
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w|'\w\w)")
 
 
 def find(pattern: re.Pattern, article: Article):
@@ -74,10 +80,20 @@ def find(pattern: re.Pattern, article: Article):
 
 
 def salience_order(mentions: dict) -> list:
-    """Order values: title mentions weigh 3, lead mentions 2, others 1; ties by first appearance."""
+    """Order values by salience: what the article is mainly about first.
+
+    A title mention weighs TITLE_WEIGHT and the value named first in the title FIRST_IN_TITLE more
+    (a headline names its subject first); a mention in the lead weighs 2, any other 1; ties go to the
+    value that appears first.
+    """
+    title_first = min(((m.offset, v) for v, ms in mentions.items() for m in ms if m.field == "title"),
+                      default=(None, None))[1]
+
     def key(item):
         value, ms = item
-        score = sum(3 if m.field == "title" else 2 if m.offset < LEAD_CHARS else 1 for m in ms)
+        score = sum(TITLE_WEIGHT if m.field == "title" else 2 if m.offset < LEAD_CHARS else 1 for m in ms)
+        if value == title_first:
+            score += FIRST_IN_TITLE
         first = min((0 if m.field == "title" else 1, m.offset) for m in ms)
         return (-score, first)
     return [v for v, _ in sorted(mentions.items(), key=key)]
