@@ -82,15 +82,17 @@ def main():
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
 @click.option("--strict", is_flag=True, help="Reject the whole run on any bad record; the index stays as it was.")
+@click.option("--prune", is_flag=True, help="Also remove articles whose source files are gone.")
 @index_dir_option
 @user_errors
-def index_cmd(paths, full, strict, index_dir):
+def index_cmd(paths, full, strict, prune, index_dir):
     """Ingest .txt pages, .jsonl/.ndjson and .csv files or folders (default: seeds/) into the index.
 
     Example: casearch index seeds/ more/articles.jsonl --full
     """
     paths = paths or (config.get("seeds_dir"),)
-    report = build_index(paths, _index_dir(index_dir), full=full, strict=strict, progress=BarProgress())
+    report = build_index(paths, _index_dir(index_dir), full=full, strict=strict, prune=prune,
+                         progress=BarProgress())
     click.echo(report.summary(), err=True)
 
 

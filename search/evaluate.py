@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from .errors import BadInput, SearchError
+from . import config
+from .errors import BadInput, BadQuery, SearchError
 from .indexer import Progress, build_index
 from .models import Rejected
 from .query import build_request, run
@@ -32,7 +33,7 @@ from .view import IndexView
 CORPUS, QUERIES, QRELS = "corpus.jsonl", "queries.jsonl", "qrels/test.tsv"
 BASELINE = "sqlite_fts5_bm25"
 NDCG_AT, MRR_AT = 10, 10
-PAGE = 100  # results asked per request: the API's largest page (config max_per_page)
+FTS5_SPECIAL = re.compile(r"[^\w\s]|_")  # FTS5 syntax characters; unicode61 splits words on them anyway
 
 
 @dataclass(frozen=True)
@@ -231,10 +232,14 @@ def rank_product(col: Collection, workdir: Path, depth: int, progress: Progress)
     rankings = {}
     try:
         progress.start("Searching (casearch)", len(col.queries))
+        per_page = min(depth, config.get("max_per_page"))  # the largest page the API serves
         for qid, text in col.queries.items():
             ids, page = [], 1
             while len(ids) < depth:
-                req = build_request(q=text, per_page=min(PAGE, depth), page=page)
+                try:
+                    req = build_request(q=text, per_page=per_page, page=page)
+                except BadQuery as e:
+                    raise BadInput(f"{QUERIES}: query {qid!r} cannot be searched: {e}") from e
                 hits = run(req, view).hits
                 ids.extend(h.id for h in hits)
                 if len(hits) < req.per_page:
@@ -246,9 +251,6 @@ def rank_product(col: Collection, workdir: Path, depth: int, progress: Progress)
     finally:
         view.close()
     return rankings
-
-
-FTS5_SPECIAL = re.compile(r'[^\w\s]|_')
 
 
 def fts5_or_query(text: str) -> str:

@@ -141,13 +141,14 @@ class _Lock:
 # --- building ------------------------------------------------------------------------------------
 
 def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict: bool = False,
-                progress: Optional[Progress] = None) -> BuildReport:
+                prune: bool = False, progress: Optional[Progress] = None) -> BuildReport:
     """Ingest files and folders into the index at index_dir.
 
     Args:
         paths: files and folders of .txt pages, .jsonl/.ndjson and .csv records.
         index_dir: the index folder (created when missing).
         full: rebuild from scratch instead of updating the live generation.
+        prune: also remove indexed articles whose source files no longer exist.
         strict: any rejected record aborts the run and leaves the index as it was.
         progress: receives the steps (reading, tagging, writing) and warnings.
     Returns:
@@ -181,7 +182,7 @@ def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict
             live = None
         new = _new_generation_dir(root)
         try:
-            _write(new, live, articles, report, progress)
+            _write(new, live, articles, report, progress, prune)
             new = _swap(root, new)
         except OSError as e:
             shutil.rmtree(new, ignore_errors=True)
@@ -216,7 +217,7 @@ def _read_all(paths: Iterable[str], report: BuildReport, progress: Progress) -> 
                 found.append(item)
         progress.advance()
     progress.finish()
-    return sources.merge(found)
+    return sources.merge(found, warn=progress.warn)
 
 
 def _new_generation_dir(root: Path) -> Path:
@@ -230,7 +231,8 @@ def _new_generation_dir(root: Path) -> Path:
     return path
 
 
-def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport, progress: Progress) -> None:
+def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport, progress: Progress,
+           prune: bool = False) -> None:
     existing = {}
     words = spelling.read_counts(live) if live is not None else None
     if live is not None:
@@ -268,8 +270,10 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
             new_words.update(set(analysis.terms(a.title + "\n" + a.body, stemmed=False, keep_stopwords=True)))
             progress.advance()
         progress.finish()
+        if prune and existing:
+            report.removed = _prune(ix, writer, {a.id for a in articles})
         progress.start("Committing", None)
-        writer.commit(optimize=live is None or report.added + report.updated > 0)
+        writer.commit(optimize=live is None or report.added + report.updated + report.removed > 0)
         progress.finish()
     except BaseException:
         writer.cancel()
@@ -281,6 +285,20 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
             "full": live is None, "added": report.added, "updated": report.updated}
     _write_atomic(new / META, json.dumps(meta, indent=1))
     _fsync_dir(new)
+
+
+def _prune(ix, writer, seen: set) -> int:
+    """Delete the articles not read in this run whose every source file is gone; return how many."""
+    removed = 0
+    with ix.reader() as r:
+        for docnum, stored in r.iter_docs():
+            if stored["id"] in seen:
+                continue
+            files = [f for f in (stored.get("files") or "").split("\n") if f]
+            if files and not any(os.path.exists(f) for f in files):
+                writer.delete_by_term("id", stored["id"])
+                removed += 1
+    return removed
 
 
 def _write_atomic(path: Path, text: str) -> None:

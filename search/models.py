@@ -26,6 +26,7 @@ class Article:
     url: str = ""
     source: str = ""  # file the article came from (several, joined by "; ", after a merge)
     truncated: bool = False
+    files: tuple = ()  # absolute paths of the files it was read from (for --prune)
 
 
 @dataclass(frozen=True)

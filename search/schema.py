@@ -34,6 +34,7 @@ def build_schema() -> Schema:
         date=ID(stored=True, sortable=True),
         url=STORED(),
         source=STORED(),
+        files=STORED(),
         truncated=STORED(),
         hash=ID(stored=True, sortable=True),
         evidence=STORED(),
@@ -62,6 +63,7 @@ def to_document(tagged) -> dict:
     doc = {
         "id": a.id, "title": a.title, "body": a.body, "author": a.author, "author_key": author_key(a.author),
         "date": a.date or "", "url": a.url, "source": a.source, "truncated": a.truncated,
+        "files": "\n".join(a.files),
         "tags": " ; ".join(v for vals in values.values() for v in vals),
         "evidence": json.dumps(tagged.evidence, ensure_ascii=False),
     }

@@ -142,3 +142,37 @@ def test_read_only_index_folder_is_a_clear_error(tmp_path):
     from search.errors import SearchError
     with pytest.raises(SearchError, match="is not writable"):
         build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))
+
+
+def test_prune_removes_articles_whose_files_are_gone(tmp_path):
+    idx = tmp_path / "index"
+    a = write_jsonl(tmp_path / "a.jsonl", SMALL[:2])
+    b = write_jsonl(tmp_path / "b.jsonl", SMALL[2:])
+    build_index([str(a), str(b)], str(idx))
+    b.unlink()
+    r = build_index([str(a)], str(idx))  # without --prune nothing is removed
+    assert (r.removed, r.articles) == (0, 5)
+    r = build_index([str(a)], str(idx), prune=True)
+    assert (r.removed, r.unchanged, r.articles) == (3, 2, 2)
+    assert ids(idx) == ["a1", "a2"]
+
+
+def test_duplicate_ids_with_different_content_are_reported(tmp_path):
+    src = write_jsonl(tmp_path / "d.jsonl", [{"id": "x", "title": "One", "body": "First text."},
+                                             {"id": "x", "title": "Two", "body": "A longer second text."}])
+    warnings = []
+
+    class P(indexer.Progress):
+        def warn(self, message):
+            warnings.append(message)
+    r = build_index([str(src)], str(tmp_path / "index"), progress=P())
+    assert r.articles == 1
+    assert warnings == [f"duplicate id 'x' with different content ({src} and {src}): kept the longer one, 'Two'"]
+
+
+def test_huge_article_is_rejected_and_the_rest_indexed(tmp_path):
+    src = write_jsonl(tmp_path / "big.jsonl", [{"id": "big", "title": "Huge", "body": "word " * 1_100_000},
+                                               {"id": "ok", "title": "Fine", "body": "Small body."}])
+    r = build_index([str(src)], str(tmp_path / "index"))
+    assert r.articles == 1
+    assert [str(x) for x in r.rejected] == [f"{src}: article 'Huge' has a body of 5.5 M characters, over the 5 M limit"]

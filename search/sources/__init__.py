@@ -6,6 +6,7 @@ copies of one article (same id, e.g. read from a listing page and from a full pa
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
@@ -15,6 +16,7 @@ from .records import read_csv, read_jsonl
 
 SUFFIXES = {".txt": "page", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_BODY_CHARS = 5_000_000  # one article; longer bodies are rejected, not cut
 
 
 def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
@@ -54,6 +56,18 @@ def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
 
 def read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
     """Yield the articles of one file, by its suffix; whole-file problems become one Rejected."""
+    where = (str(Path(path).resolve()),)
+    for item in _read_file(path):
+        if isinstance(item, Article):
+            if len(item.body) > MAX_BODY_CHARS:
+                yield Rejected(f"{path}", f"article {item.title[:60]!r} has a body of {len(item.body) / 1e6:.1f} M "
+                                          f"characters, over the {MAX_BODY_CHARS // 1_000_000} M limit")
+                continue
+            item = replace(item, files=where)
+        yield item
+
+
+def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
     name = str(path)
     try:
         size = path.stat().st_size
@@ -99,7 +113,7 @@ def read(paths: Iterable[str]) -> Iterator[Union[Article, Rejected]]:
             yield from read_file(item)
 
 
-def merge(articles: Iterable[Article]) -> list:
+def merge(articles: Iterable[Article], warn=None) -> list:
     """Fold articles with the same id into one: the longest body, the union of the metadata.
 
     A full text beats a truncated one; the date, author and url come from whichever copy has them;
@@ -112,12 +126,22 @@ def merge(articles: Iterable[Article]) -> list:
             merged[a.id] = a
             continue
         longer, other = (a, old) if _longer(a, old) else (old, a)
+        if warn and not _same_story(a, old):
+            warn(f"duplicate id {a.id!r} with different content ({old.source} and {a.source}): "
+                 f"kept the longer one, {longer.title[:60]!r}")
         sources = [s for s in dict.fromkeys((old.source + "; " + a.source).split("; ")) if s]
         merged[a.id] = Article(
             id=a.id, title=longer.title, body=longer.body,
             date=longer.date or other.date, author=longer.author or other.author,
-            url=longer.url or other.url, source="; ".join(sources), truncated=longer.truncated)
+            url=longer.url or other.url, source="; ".join(sources), truncated=longer.truncated,
+            files=tuple(dict.fromkeys(old.files + a.files)))
     return list(merged.values())
+
+
+def _same_story(a: Article, b: Article) -> bool:
+    """Copies of one story: same title and one body a prefix of the other (a truncated copy)."""
+    short, long_ = sorted((a.body, b.body), key=len)
+    return a.title == b.title and long_.startswith(short[:200])
 
 
 def _longer(a: Article, b: Article) -> bool:
