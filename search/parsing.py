@@ -25,7 +25,7 @@ SEARCH_FIELDS = TEXT_FIELDS
 FIELD_ALIASES = {"title": "title", "body": "body", "text": "body", "author": "author"}
 MAX_PREFIX_TERMS = 64
 SHORT_QUERY_WORDS = 3  # up to this many words every word must match (falling back to any word)
-MIN_SHOULD_MATCH = 0.5  # longer queries: this share of their words must match (rounded up); see README
+MIN_SHOULD_MATCH = 0.25  # longer queries: this share of their words must match (rounded up); tuned on Cranfield
 EXPANDED_FIELDS = set(TEXT_FIELDS)
 OPERATOR_RE = re.compile(r'["()*~:]|(?:^|\s)-\S|\b(?:AND|OR|NOT)\b')  # anything beyond plain words
 
@@ -89,7 +89,13 @@ def _parse(text: str, schema) -> ParsedQuery:
             raise ValueError("nothing searchable")
         if _only_negative(q):
             q = wq.And([wq.Every(), q])
-        return ParsedQuery(q, terms=_terms(q), notices=tuple(notices))
+        # a pasted sentence with brackets still falls back to any word; a phrase or an exclusion is
+        # what the user asked for exactly, so it does not
+        fallback = None
+        if '"' not in text and not re.search(r"(?:^|\s)-\S|\bNOT\b", text):
+            words = re.sub(r'[()*~:^]|\b(?:AND|OR)\b', " ", text)
+            fallback = _plain(words, schema).fallback if len(analysis.terms(words)) > 1 else None
+        return ParsedQuery(q, fallback=fallback, terms=_terms(q), notices=tuple(notices))
     except Exception:  # whoosh raises assorted errors on odd input: read it as words
         plain = _plain(re.sub(r'["()*~:^]', " ", text).replace(" -", " "), schema)
         return replace(plain, notices=("The query's syntax could not be read; it was searched as plain words.",))

@@ -213,13 +213,15 @@ def _timeline(view: IndexView, final: np.ndarray) -> tuple:
     d = d[d > 0]
     if d.size == 0:
         return [], undated
-    months = d // 100
-    span = (months.max() // 100 - months.min() // 100) * 12 + (months.max() % 100 - months.min() % 100)
-    if span > YEARLY_AFTER_MONTHS:
-        keys, counts = np.unique(months // 100, return_counts=True)
-        return [(str(k), int(c)) for k, c in zip(keys, counts)], undated
-    keys, counts = np.unique(months, return_counts=True)
-    return [(f"{k // 100:04d}-{k % 100:02d}", int(c)) for k, c in zip(keys, counts)], undated
+    # every period from the first match to the last, empty ones included, so the chart shows gaps
+    months = (d // 10000) * 12 + (d // 100 % 100) - 1  # months since year 0
+    lo, hi = int(months.min()), int(months.max())
+    if hi - lo > YEARLY_AFTER_MONTHS:
+        years = months // 12
+        counts = np.bincount(years - years.min(), minlength=int(years.max() - years.min()) + 1)
+        return [(str(int(years.min()) + i), int(c)) for i, c in enumerate(counts)], undated
+    counts = np.bincount(months - lo, minlength=hi - lo + 1)
+    return [(f"{(lo + i) // 12:04d}-{(lo + i) % 12 + 1:02d}", int(c)) for i, c in enumerate(counts)], undated
 
 
 def article(view: IndexView, article_id: str, similar: int = 5) -> dict:

@@ -37,9 +37,10 @@ def test_sort_oldest(small_view):
 def test_date_range_and_timeline(small_view):
     res = run(build_request("", date_from="2025-01-01", date_to="2025-05-31"), small_view)
     assert hit_ids(res) == ["a2", "a4"]
-    assert res.timeline == (("2025-01", 1), ("2025-05", 1))
+    assert res.timeline == (("2025-01", 1), ("2025-02", 0), ("2025-03", 0), ("2025-04", 0), ("2025-05", 1))
     full = run(build_request(""), small_view)
-    assert full.timeline == (("2024-11", 1), ("2025-01", 1), ("2025-05", 1), ("2025-06", 1))
+    assert full.timeline == (("2024-11", 1), ("2024-12", 0), ("2025-01", 1), ("2025-02", 0), ("2025-03", 0),
+                             ("2025-04", 0), ("2025-05", 1), ("2025-06", 1))
     assert full.undated == 1
 
 
