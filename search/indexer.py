@@ -252,10 +252,21 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
     except LockError as e:
         raise SearchError("the new index generation is locked by another writer") from e
     new_words = words if words is not None else Counter()
+    progress.start("Tagging", len(articles))
+    tagged = []
+    for a in articles:
+        tagged.append(tagging.tag(a))
+        progress.advance()
+    progress.finish()
+    known_people = []
+    if existing:
+        with ix.reader() as r:
+            known_people = [t.decode("utf-8") for t in r.lexicon("person")]
+    tagged = tagging.unify_people(tagged, known_people)
     try:
-        progress.start("Tagging and indexing", len(articles))
-        for a in articles:
-            doc = to_document(tagging.tag(a))
+        progress.start("Indexing", len(articles))
+        for a, t in zip(articles, tagged):
+            doc = to_document(t)
             old = existing.get(a.id)
             if old is None:
                 writer.add_document(**doc)

@@ -6,11 +6,13 @@ loaded once per process. Salience: a mention in the title counts most, then the 
 """
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
 from functools import lru_cache
 
 from ..models import Article, TaggedArticle
 from .countries import CountryTagger
-from .people import PersonTagger
+from .people import PersonTagger, canonical_people
 from .topics import TopicTagger
 
 
@@ -28,3 +30,28 @@ def tag(article: Article) -> TaggedArticle:
     t_vals, t_ev = topics.tag(article)
     return TaggedArticle(article=article, countries=tuple(c_vals), people=tuple(p_vals), topics=tuple(t_vals),
                          evidence={"country": c_ev, "person": p_ev, "topic": t_ev})
+
+
+def unify_people(tagged: list, known=()) -> list:
+    """Give each person one spelling across the corpus (Guchgeldiev and Guchgeldiyev become one value).
+
+    `known` are the person values already in the index: an existing spelling wins, so an incremental
+    run never renames a facet value that readers see.
+    """
+    counts = Counter(p for t in tagged for p in t.people)
+    mapping = canonical_people(counts, known)
+    if not mapping:
+        return tagged
+    out = []
+    for t in tagged:
+        if not any(p in mapping for p in t.people):
+            out.append(t)
+            continue
+        people = tuple(dict.fromkeys(mapping.get(p, p) for p in t.people))
+        ev = dict(t.evidence)
+        merged = {}
+        for p, ms in ev.get("person", {}).items():
+            merged.setdefault(mapping.get(p, p), []).extend(ms)
+        ev["person"] = merged
+        out.append(replace(t, people=people, evidence=ev))
+    return out

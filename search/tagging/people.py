@@ -1,114 +1,281 @@
 """Person tagger: Article -> people (one canonical name each), ordered by salience.
 
-Two sources of names: the gazetteer data/people.tsv (known public figures with aliases, transliteration
-variants and Cyrillic forms), and rules that need no model: a run of two to four capitalised words
-introduced by a role or honorific (President, Minister, Ambassador, Mr, Dr, ...) or followed by a verb of
-speech (said, noted, told, stated, ...). Runs that end in an organisation or place word (University,
-Ministry, Bank, Fund, Street, Airport, ...) are not people. A surname alone after the full name in the
-same article is the same person; honorifics and roles are never part of the name.
+No model: NLTK's named-entity chunker needs data that cannot be downloaded. Names come from
+  - the gazetteer data/people.tsv (public figures with aliases, transliteration variants, Cyrillic forms);
+  - runs of two to five capitalised words that look like a person: the first word is a known given name
+    (data/given_names.txt), or a role or honorific stands right before the run (President, Minister,
+    Ambassador, spokesperson, Mr, Dr...), or a verb of speech right after it (said, noted, told...).
+Leading words that are not part of a name are cut (sentence openers, roles, nationalities: "Kazakh
+President Kassym-Jomart Tokayev" -> "Kassym-Jomart Tokayev"); a run that ends in an organisation or place
+word ("Nazarbayev University", "Zheltoksan Street", "Manas Airport") or holds a country or city name is
+not a person. Within an article, a surname alone ("Tokayev", "Mr Blair") and spelling variants join the
+full name; across the corpus `canonical_people` joins transliteration variants (Guchgeldiev/Guchgeldiyev).
 """
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 
+from .. import analysis
 from ..models import Article, Mention
-from .gazetteer import compile_patterns, evidence, find, new_mentions, normalise, read_table, salience_order
+from .gazetteer import (DATA, compile_patterns, evidence, find, new_mentions, normalise, read_table,
+                        salience_order)
 
-ROLES = (r"President|Prime Minister|Vice President|Deputy Prime Minister|Foreign Minister|Minister|Deputy Minister|"
-         r"Deputy|Ambassador|Chairman|Chairwoman|Chair|Speaker|Senator|Governor|Mayor|Akim|Spokesman|"
-         r"Spokeswoman|Spokesperson|spokesman|spokeswoman|spokesperson|Secretary of State|Secretary|Premier|"
-         r"Chancellor|King|Queen|Prince|Sheikh|Emir|General|Director|CEO|Professor|Prof\.|Dr\.?|Mr\.?|Mrs\.?|"
-         r"Ms\.?|Sir|Lord|Lady|analyst|expert|activist|journalist|blogger|economist|director|head|chief|"
-         r"member|coach|manager|captain|striker|singer|actor|actress")
-NAME_WORD = r"[A-Z][a-zà-ÿ'’\-]+(?:-[A-Z][a-zà-ÿ]+)?"
-NAME_RUN = rf"{NAME_WORD}(?:\s+(?:{NAME_WORD}|de|van|von|bin|al-|ibn|da|dos|der|la|le|of)){{1,3}}"
-CUE_BEFORE = re.compile(rf"\b(?:{ROLES})(?:\s+of\s+[A-Z][\w\s,]*?)?\s*,?\s+({NAME_RUN})")
-SPEECH = r"said|says|noted|told|stated|added|explained|stressed|emphasized|emphasised|warned|wrote|argued|announced|according"
-CUE_AFTER = re.compile(rf"({NAME_RUN}),?\s+(?:{SPEECH})\b")
-NOT_PERSON_WORDS = {
-    "university", "ministry", "bank", "fund", "company", "corporation", "group", "party", "street", "avenue",
-    "airport", "institute", "agency", "council", "committee", "commission", "foundation", "center", "centre",
-    "school", "college", "hospital", "association", "union", "organization", "organisation", "service",
-    "office", "administration", "authority", "embassy", "forum", "summit", "bureau", "program", "programme",
-    "project", "initiative", "department", "court", "parliament", "assembly", "house", "hall", "square",
-    "region", "province", "district", "city", "republic", "kingdom", "state", "states", "sea", "lake", "river",
-    "mountains", "day", "week", "news", "times", "post", "radio", "television", "tv", "media", "airlines",
-    "airways", "railway", "railways", "holding", "holdings", "llp", "llc", "inc", "ltd", "plc", "network",
-    "exchange", "capital", "energy", "oil", "gas", "award", "awards", "prize", "cup", "league", "club",
-    "team", "museum", "theatre", "theater", "festival", "monument", "palace", "stadium", "road", "highway",
-    "corridor", "route", "accords", "agreement", "treaty", "declaration", "act", "law", "code", "initiative",
+ROLE_WORDS = {
+    "president", "presidents", "vice", "prime", "minister", "ministers", "deputy", "foreign", "finance",
+    "defence", "defense", "interior", "economy", "trade", "energy", "justice", "health", "education",
+    "ambassador", "chairman", "chairwoman", "chair", "speaker", "senator", "sen", "rep", "representative",
+    "representatives", "congressman", "congresswoman", "governor", "mayor", "akim", "spokesman", "spokeswoman",
+    "spokesperson", "secretary", "premier", "chancellor", "king", "queen", "prince", "princess", "sheikh", "emir",
+    "general", "gen", "colonel", "col", "major", "captain", "capt", "director", "ceo", "chief", "executive",
+    "professor", "prof", "dr", "mr", "mrs", "ms", "miss", "sir", "dame", "lord", "lady", "baroness", "judge",
+    "justice", "commissioner", "envoy", "ombudsman", "mp", "mep", "pope", "patriarch", "imam", "mufti",
+    "haji", "chargé", "charge", "d'affaires", "affaires", "state", "head", "leader", "founder", "coach",
+    "manager", "striker", "midfielder", "defender", "goalkeeper", "star", "actor", "actress", "singer",
+    "director-general", "secretary-general", "analyst", "expert", "economist", "activist", "journalist",
+    "blogger", "lawyer", "sinologist", "political", "member", "parliament", "of", "the", "and", "former",
+    "acting", "new", "then", "late", "first", "lady", "chairperson", "officer", "official", "adviser",
+    "advisor", "senior", "junior", "assistant", "associate", "author", "writer", "novelist", "poet",
+    "rapper", "producer", "presenter", "host", "player", "champion", "athlete", "sprinter", "runner",
+    "boss", "owner", "partner", "commander", "chairmen", "delegate", "deputies", "mps", "u.s.", "us", "uk",
+    # ministry portfolios: "Minister of Labor, Migration and Employment Soleha Kholmahmadzoda"
+    "labor", "labour", "migration", "employment", "affairs", "development", "industry", "construction",
+    "agriculture", "transport", "culture", "information", "emergency", "emergencies", "ecology", "digital",
+    "home", "internal", "external", "social", "security", "environment", "resources", "water", "science",
+    "sports", "sport", "tourism", "communications", "infrastructure", "investment", "investments", "commerce",
 }
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "baroness", "prof", "professor"}
+OPENERS = {
+    "the", "a", "an", "but", "and", "or", "on", "in", "at", "for", "with", "as", "after", "before", "when", "while",
+    "if", "since", "according", "meanwhile", "however", "this", "that", "these", "those", "its", "his", "her",
+    "their", "our", "it", "he", "she", "they", "we", "i", "you", "last", "next", "then", "during", "under", "by",
+    "from", "to", "of", "about", "despite", "although", "because", "so", "yet", "also", "both", "all", "some",
+    "many", "most", "several", "other", "others", "each", "every", "no", "not", "now", "today", "yesterday",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "here", "there", "what", "why",
+    "how", "who", "where", "which", "speaking", "asked", "like", "unlike", "following", "ahead", "amid", "among",
+    "between", "earlier", "later", "dear", "mrs.", "mr.", "ms.", "dr.", "prof.", "even", "only", "just", "still",
+}
+NOT_PERSON_WORDS = {
+    "university", "ministry", "bank", "fund", "company", "corporation", "corp", "group", "party", "street",
+    "avenue", "airport", "institute", "agency", "council", "committee", "commission", "foundation", "center",
+    "centre", "school", "college", "hospital", "association", "union", "organization", "organisation",
+    "service", "services", "office", "administration", "authority", "embassy", "forum", "summit", "bureau",
+    "program", "programme", "project", "initiative", "department", "court", "parliament", "assembly", "house",
+    "hall", "square", "region", "province", "district", "city", "republic", "kingdom", "state", "states", "sea",
+    "lake", "river", "mountains", "day", "week", "news", "times", "post", "radio", "television", "tv", "media",
+    "airlines", "airways", "railway", "railways", "holding", "holdings", "llp", "llc", "inc", "ltd", "plc",
+    "network", "exchange", "capital", "energy", "oil", "gas", "award", "awards", "prize", "cup", "league",
+    "club", "team", "museum", "theatre", "theater", "festival", "monument", "palace", "stadium", "road",
+    "highway", "corridor", "route", "accords", "agreement", "treaty", "declaration", "act", "law", "code",
+    "games", "olympics", "championship", "championships", "open", "trophy", "records", "music", "pictures",
+    "studios", "films", "motors", "systems", "technologies", "labs", "solutions", "partners", "capital",
+    "securities", "investments", "insurance", "airport", "port", "station", "park", "bridge", "tower", "plaza",
+    "boulevard", "prospect", "valley", "island", "islands", "coast", "gulf", "bay", "ocean", "canal", "dam",
+    "field", "fields", "mine", "plant", "factory", "guard", "army", "navy", "force", "forces", "police",
+    "command", "brigade", "movement", "front", "alliance", "coalition", "federation", "confederation",
+    "congress", "senate", "cabinet", "government", "ministries", "commons", "lords", "kurultai", "mazhilis",
+    "kenesh", "majlis", "duma", "rada", "index", "report", "review", "magazine", "journal", "daily", "weekly",
+    "gazette", "herald", "tribune", "telegraph", "guardian", "observer", "express", "mail", "mirror", "sun",
+    "street", "weekend", "month", "year", "century", "era", "war", "revolution", "crisis", "affair", "strategy",
+    "plan", "policy", "doctrine", "model", "version", "series", "show", "album", "film", "novel", "book",
+    "prize", "medal", "order", "cross", "star", "stars", "church", "mosque", "cathedral", "temple", "monastery",
+    "facebook", "twitter", "google", "microsoft", "apple", "amazon", "telegram", "youtube", "instagram",
+    "whatsapp", "chevron", "boeing", "airbus", "mercedes", "toyota", "honda", "hyundai", "kia", "tesla",
+}
+COMMON_CAPS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "central", "asia", "asian", "europe", "european", "eurasian", "africa", "african", "america", "american",
+    "western", "eastern", "northern", "southern", "north", "south", "east", "west", "middle", "soviet", "union",
+    "islamic", "christian", "muslim", "jewish", "catholic", "orthodox", "internet", "web", "covid", "ai", "it",
+    "gdp", "un", "eu", "nato", "opec", "sco", "csto", "eaeu", "cis", "imf", "wto", "who", "fifa", "uefa", "bbc",
+    "cnn", "reuters", "tass", "ria", "interfax", "akorda", "kremlin", "white", "black", "red", "green", "blue",
+    "new", "old", "great", "grand", "high", "supreme", "national", "international", "global", "world", "federal",
+    "royal", "public", "private", "digital", "silk", "belt", "road", "independence", "victory", "freedom",
+    "tory", "tories", "labour", "conservative", "liberal", "democrat", "democrats", "republican", "republicans",
+    "premiership", "premier", "champions", "christmas", "easter", "ramadan", "eid", "nowruz", "olympic",
+}
+SPEECH_AFTER = re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:has\s+|had\s+|also\s+|later\s+)?(?:said|says|noted|notes|told|"
+                          r"stated|states|added|adds|explained|stressed|emphasized|emphasised|warned|wrote|argued|"
+                          r"announced|commented|insisted|claimed|declared|suggested|believes|thinks|urged|"
+                          r"confirmed|recalled|asked|replied|admitted|denied)\b")
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-Žƒ"
+_LOWER = "a-zß-öø-ÿā-ž"
+NAME_WORD = (rf"(?:[{_UPPER}]\.|(?:Mc|Mac|O['’]|D['’]|L['’])?[{_UPPER}][{_LOWER}]+"
+             rf"(?:-[{_UPPER}]?[{_LOWER}]+|['’][{_UPPER}][{_LOWER}]+|['’][{_LOWER}]{{2,}})*(?:[{_UPPER}][{_LOWER}]+)?)")
+CONNECTOR = r"(?:de|da|dos|du|van|von|der|den|bin|ibn|al|el|la|le|di)"
+RUN_RE = re.compile(rf"(?<![\w'’-])({NAME_WORD}(?:\s+(?:{CONNECTOR}\s+)?{NAME_WORD}){{0,5}})(?:['’]s)?(?![\w-])")
+
+
+def _load_given_names() -> frozenset:
+    path = DATA / "given_names.txt"
+    if not path.exists():
+        return frozenset()
+    return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def _load_place_words() -> frozenset:
+    """Single words that name a country, people or place (from countries.tsv), unless flagged ambiguous."""
+    words = set()
+    for _country, kind, pattern, flags in read_table("countries.tsv", 4):
+        if kind != "not_country" and " " not in pattern and "ambiguous" not in flags:
+            words.add(normalise(pattern).lower())
+    return frozenset(words)
+
+
+def name_key(name: str) -> str:
+    """A spelling key for a whole name: Guchgeldiev and Guchgeldiyev, Japarov and Zhaparov share it."""
+    return " ".join(analysis.variant_key(analysis.fold(w)) for w in re.split(r"[\s]+", name) if w)
 
 
 class PersonTagger:
     """Finds the people an article names and folds their variants into one canonical name."""
 
-    def __init__(self, rows: list):
+    def __init__(self, rows: list, given_names=frozenset(), place_words=frozenset()):
         self.alias = {}  # normalised alias -> canonical name
         for canonical, alias, _role in rows:
             if canonical and alias:
                 self.alias[normalise(alias)] = canonical
         self.pattern = compile_patterns(self.alias) if self.alias else None
-        self.surname_index = {}  # folded surname -> canonical, for variants of known people
+        self.by_key = {}  # name key of a canonical name or full alias -> canonical
         for alias, canonical in self.alias.items():
-            self.surname_index.setdefault(_fold(alias.split()[-1]), canonical)
+            if len(alias.split()) >= 2:
+                self.by_key.setdefault(name_key(alias), canonical)
+        self.given = given_names
+        self.places = place_words
 
     @classmethod
     def load(cls) -> "PersonTagger":
-        return cls(read_table("people.tsv", 3))
+        return cls(read_table("people.tsv", 3), _load_given_names(), _load_place_words())
 
     def tag(self, article: Article) -> tuple:
         """Return (people by salience, evidence {person: [[text, field, offset], ...]})."""
         mentions = new_mentions()
+        surnames = []  # (surname, Mention): "Mr Blair", a lone gazetteer surname
+        spans = []  # (field, start, end, canonical) of the full names found by the rules
+        body = normalise(article.body)
+        lower_words = frozenset(re.findall(r"(?<![.!?]\s)(?<!^)\b([a-z][a-z'-]+)", body))
+        # rules run on the body only: in a title every word is capitalised
+        for m in RUN_RE.finditer(body):
+            self._candidate(body, m, "body", mentions, surnames, lower_words, spans)
         if self.pattern is not None:
             for text, field, offset in find(self.pattern, article):
-                mentions[self.alias[text]].append(Mention(text, field, offset))
-        # rule-based names not in the gazetteer
-        for field, text in (("title", article.title), ("body", article.body)):
-            norm = normalise(text)
-            for rx in (CUE_BEFORE, CUE_AFTER):
-                for m in rx.finditer(norm):
-                    name = self._clean(m.group(1))
-                    if name:
-                        canonical = self.alias.get(name) or self.surname_index.get(_fold(name.split()[-1]))
-                        if canonical and self._same_person(name, canonical):
-                            name = canonical
-                        mentions[name].append(Mention(m.group(1), field, m.start(1)))
-        return _fold_surnames(mentions, article)
+                canonical = self.alias[text]
+                inside = [s for s in spans if s[0] == field and s[1] <= offset < s[2]]
+                if inside and all(s[3] != canonical for s in inside):
+                    continue  # "Akayev" inside "Zhana Akayev" is not Askar Akayev
+                if inside:
+                    continue  # already counted through the full name
+                mentions[canonical].append(Mention(text, field, offset))
+        # names found in the body are also found in the title (salience)
+        title = normalise(article.title)
+        for name in list(mentions):
+            last = name.split()[-1]
+            for m in re.finditer(rf"(?<!\w){re.escape(last)}(?!\w)", title):
+                if not any(x.field == "title" and x.offset == m.start() for x in mentions[name]):
+                    mentions[name].append(Mention(last, "title", m.start()))
+        return self._finish(mentions, surnames)
 
-    @staticmethod
-    def _clean(run: str) -> str:
-        words = run.split()
-        while words and words[-1].lower() in NOT_PERSON_WORDS:
-            return ""
-        if len(words) < 2 or any(w.lower() in NOT_PERSON_WORDS for w in words):
-            return ""
-        return " ".join(words)
+    def _candidate(self, text: str, m: re.Match, field: str, mentions: dict, surnames: list,
+                   lower_words: frozenset, spans: list) -> None:
+        words = m.group(1).split()
+        start = m.start(1)
+        cue = False
+        before = text[max(0, m.start(1) - 30):m.start(1)].lower()
+        if re.search(r"(?:\b(?:mr|mrs|ms|dr|prof|sir|minister|president|ambassador|spokes\w+|senator|mayor|"
+                     r"governor|director|chairman|secretary|analyst|expert|activist|journalist)\.?)\s*$", before):
+            cue = True
+        # cut leading openers, roles and nationalities, remembering a role as a cue
+        while words:
+            w = words[0]
+            low = re.sub(r"'s$", "", w.lower().rstrip("."))
+            if low in HONORIFICS:
+                cue = True
+                if len(words) == 2:
+                    surnames.append((words[1], Mention(" ".join(words), field, start)))
+                    return
+            if low in OPENERS or low in ROLE_WORDS or low in self.places or low.endswith(("-born", "-based")) \
+                    or w.endswith(".") and len(w) > 2:
+                if low in ROLE_WORDS and low not in ("the", "of", "and"):
+                    cue = True
+                start += len(w) + 1
+                words = words[1:]
+                continue
+            break
+        while words and re.fullmatch(CONNECTOR, words[-1]):
+            words = words[:-1]
+        if not words:
+            return
+        lows = [w.lower() for w in words]
+        if any(w in NOT_PERSON_WORDS for w in lows) or any(w in COMMON_CAPS for w in lows):
+            return
+        if any(w in self.places for w in lows):
+            return
+        name = " ".join(words)
+        in_gazetteer = normalise(name) in self.alias or name_key(name) in self.by_key
+        # a word the article also writes in lower case is a common word, not a name ("Thought Leader")
+        if not in_gazetteer and any(w.lower() in lower_words and w not in self.given for w in words):
+            return
+        if len(words) == 1:
+            if normalise(name) in self.alias:
+                return  # a gazetteer surname: already found by the gazetteer pass
+            if cue:
+                surnames.append((name, Mention(name, field, start)))
+            return
+        after = text[m.end():m.end() + 80]
+        if not (words[0] in self.given or cue or SPEECH_AFTER.match(after) or normalise(name) in self.alias):
+            return
+        if len(words) > 4:
+            return
+        canonical = self.alias.get(normalise(name)) or self.by_key.get(name_key(name)) or name
+        mentions[canonical].append(Mention(name, field, start))
+        spans.append((field, start, start + len(name), canonical))
 
-    @staticmethod
-    def _same_person(name: str, canonical: str) -> bool:
-        first, cfirst = _fold(name.split()[0]), _fold(canonical.split()[0])
-        return first[:3] == cfirst[:3]
+    def _finish(self, mentions: dict, surnames: list) -> tuple:
+        """Join variants and lone surnames to the full names of this article."""
+        full = [n for n in mentions if len(n.split()) >= 2]
+        by_last = {}
+        for n in sorted(full, key=lambda n: -len(mentions[n])):
+            by_last.setdefault(analysis.variant_key(analysis.fold(n.split()[-1])), n)
+        merged = new_mentions()
+        for name, ms in mentions.items():
+            key = analysis.variant_key(analysis.fold(name.split()[-1]))
+            target = by_last.get(key, name)
+            # two full names with one surname (Ed and David Miliband) stay apart
+            if target != name and len(name.split()) >= 2 and name_key(name.split()[0]) != name_key(target.split()[0]):
+                target = name
+            merged[target].extend(ms)
+        for surname, mention in surnames:
+            target = by_last.get(analysis.variant_key(analysis.fold(surname)))
+            if target is None:
+                canonical = self.alias.get(normalise(surname))
+                if canonical:
+                    merged[canonical].append(mention)
+                continue
+            merged[target].append(mention)
+        return salience_order(merged), evidence(merged)
 
 
-def _fold(word: str) -> str:
-    """A spelling key for names: Vassilenko/Vasilenko, Mirziyoyev/Mirziyoev, Japarov/Zhaparov agree."""
-    w = normalise(word).lower().replace("'", "")
-    w = re.sub(r"^zh", "j", w)
-    w = re.sub(r"^dzh", "j", w)
-    w = w.replace("kh", "h").replace("iy", "i").replace("yo", "o").replace("y", "i")
-    w = re.sub(r"(.)\1+", r"\1", w)
-    return w
+def canonical_people(values: Counter, known=()) -> dict:
+    """Map each person value to one spelling per name key across a corpus.
 
-
-def _fold_surnames(mentions: dict, article: Article) -> tuple:
-    """Merge lone surnames and spelling variants into the full name they belong to in this article."""
-    full = [n for n in mentions if len(n.split()) >= 2]
-    by_key = {}
-    for n in sorted(full, key=lambda n: -len(mentions[n])):
-        by_key.setdefault(_fold(n.split()[-1]), n)
-    merged = new_mentions()
-    for name, ms in mentions.items():
-        target = by_key.get(_fold(name.split()[-1]), name)
-        merged[target].extend(ms)
-    return salience_order(merged), evidence(merged)
+    Args:
+        values: how many articles carry each person value.
+        known: values already in the index, preferred as the canonical spelling.
+    Returns:
+        {value: canonical value} for the values that change.
+    """
+    groups = defaultdict(list)
+    for v in set(values) | set(known):
+        groups[name_key(v)].append(v)
+    known = set(known)
+    out = {}
+    for vals in groups.values():
+        if len(vals) < 2:
+            continue
+        best = max(vals, key=lambda v: (v in known, values.get(v, 0), -len(v), v))
+        for v in vals:
+            if v != best:
+                out[v] = best
+    return out

@@ -12,9 +12,9 @@ from .. import analysis
 from ..models import Article
 from .gazetteer import read_table
 
-TITLE_WEIGHT = 3.0
+TITLE_WEIGHT = 2.0
 MIN_SCORE = 3.0
-SHARE_OF_BEST = 0.45
+SHARE_OF_BEST = 0.35
 MAX_TOPICS = 3
 
 
