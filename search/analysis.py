@@ -104,12 +104,15 @@ def split_token(raw: str) -> tuple:
 def terms(text: str, stemmed: bool = True, keep_stopwords: bool = False) -> list:
     """Return the index terms of a text, in order, as the analyzer makes them (for snippets and tests)."""
     out = []
-    for m in TOKEN_RE.finditer(text):
-        for t in split_token(m.group()):
-            if not keep_stopwords and t in STOPWORDS:
-                continue
-            out.append(stem(t) if stemmed else t)
+    extend = out.extend
+    for raw in TOKEN_RE.findall(text):
+        extend(_token_terms(raw, stemmed, keep_stopwords))
     return out
+
+
+@lru_cache(maxsize=500_000)
+def _token_terms(raw: str, stemmed: bool, keep_stopwords: bool) -> tuple:
+    return tuple(stem(t) if stemmed else t for t in split_token(raw) if keep_stopwords or t not in STOPWORDS)
 
 
 class NewsTokenizer(Tokenizer):

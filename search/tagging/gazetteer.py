@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections import defaultdict
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def read_table(name: str, columns: int) -> list:
     return rows
 
 
+@lru_cache(maxsize=16)
 def normalise(text: str) -> str:
     """Straighten apostrophes and fold accents, one character for one (so offsets stay valid).
 
@@ -61,22 +63,78 @@ class _FoldTable(dict):
 _TABLE = _FoldTable()
 
 
-def compile_patterns(forms) -> re.Pattern:
-    """One alternation of all surface forms, longest first, on word boundaries.
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 
-    A hyphen is a boundary ("China-Kyrgyzstan-Uzbekistan railway", "Berlin-based"); a longer form that
-    contains one (Guinea-Bissau) wins over its parts because the longest alternative is tried first.
+
+class PhraseMatcher:
+    """Finds surface forms in text, leftmost and longest first, on word boundaries.
+
+    Text and forms are cut into tokens (words and single punctuation marks); a form is looked up by its
+    first token and confirmed on the exact characters, so matching costs a few dictionary lookups per
+    word however many thousand forms there are. A hyphen is a boundary ("China-Kyrgyzstan-Uzbekistan
+    railway", "Berlin-based"); a longer form that contains one (Guinea-Bissau) wins over its parts.
     """
-    alts = sorted({normalise(f) for f in forms}, key=lambda s: (-len(s), s))
-    body = "|".join(re.escape(a) for a in alts)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w|'\w\w)")
+
+    def __init__(self, forms):
+        self.by_first = {}
+        for f in {normalise(f) for f in forms if f.strip()}:
+            toks = _TOKEN.findall(f)
+            if toks:
+                self.by_first.setdefault(toks[0], []).append((len(toks), f))
+        for cands in self.by_first.values():
+            cands.sort(key=lambda c: (-len(c[1]), c[1]))
+        # forms start with a capital (or a caseless script) but for a few particles ("al-", "von der");
+        # only such tokens are looked up, which skips most of the text
+        lower = sorted(t for t in self.by_first if t[:1].islower())
+        alts = "|".join(re.escape(t) for t in lower)
+        self.starts = re.compile(r"(?<!\w)(?:(?![a-z\u0430-\u045f])\w+" + (rf"|(?:{alts})(?!\w)" if alts else "") + ")")
+
+    def finditer(self, text: str):
+        """Yield (form, start) for each match in already normalised text, leftmost-longest."""
+        pos = 0
+        get = self.by_first.get
+        for m in self.starts.finditer(text):
+            start = m.start()
+            if start < pos:
+                continue
+            cands = get(m.group())
+            if not cands:
+                continue
+            for _length, form in cands:
+                end = start + len(form)
+                if text.startswith(form, start) and _boundary_after(text, end):
+                    pos = end
+                    yield form, start
+                    break
 
 
-def find(pattern: re.Pattern, article: Article):
+@lru_cache(maxsize=16)
+def _tokens(text: str) -> list:
+    """Tokens with offsets; cached because every tagger reads the same title and body."""
+    return [(m.group(), m.start()) for m in _TOKEN.finditer(text)]
+
+
+def _boundary_after(text: str, end: int) -> bool:
+    if end >= len(text):
+        return True
+    c = text[end]
+    if c.isalnum() or c == "_":
+        return False
+    if c == "'" and end + 2 < len(text) and text[end + 1].isalnum() and text[end + 2].isalnum():
+        return False  # an apostrophe inside a longer word; a possessive 's is fine
+    return True
+
+
+def compile_patterns(forms) -> PhraseMatcher:
+    """Build the matcher of a gazetteer's surface forms."""
+    return PhraseMatcher(forms)
+
+
+def find(matcher: PhraseMatcher, article: Article):
     """Yield (surface form, field, offset) for every match in the title, then the body."""
     for field, text in (("title", article.title), ("body", article.body)):
-        for m in pattern.finditer(normalise(text)):
-            yield m.group(), field, m.start()
+        for form, start in matcher.finditer(normalise(text)):
+            yield form, field, start
 
 
 def salience_order(mentions: dict) -> list:

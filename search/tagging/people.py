@@ -99,11 +99,15 @@ SPEECH_AFTER = re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:has\s+|had\s+|also\s+|lat
                           r"stated|states|added|adds|explained|stressed|emphasized|emphasised|warned|wrote|argued|"
                           r"announced|commented|insisted|claimed|declared|suggested|believes|thinks|urged|"
                           r"confirmed|recalled|asked|replied|admitted|denied)\b")
+CUE_BEFORE = re.compile(r"(?:\b(?:mr|mrs|ms|dr|prof|sir|minister|president|ambassador|spokes\w+|senator|mayor|"
+                        r"governor|director|chairman|secretary|analyst|expert|activist|journalist)\.?)\s*$")
+_LOWER_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b([a-z][a-z'-]+)")
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-Žƒ"
 _LOWER = "a-zß-öø-ÿā-ž"
 NAME_WORD = (rf"(?:[{_UPPER}]\.|(?:Mc|Mac|O['’]|D['’]|L['’])?[{_UPPER}][{_LOWER}]+"
              rf"(?:-[{_UPPER}]?[{_LOWER}]+|['’][{_UPPER}][{_LOWER}]+|['’][{_LOWER}]{{2,}})*(?:[{_UPPER}][{_LOWER}]+)?)")
 CONNECTOR = r"(?:de|da|dos|du|van|von|der|den|bin|ibn|al|el|la|le|di)"
+CONNECTOR_RE = re.compile(CONNECTOR)
 RUN_RE = re.compile(rf"(?<![\w'’-])({NAME_WORD}(?:\s+(?:{CONNECTOR}\s+)?{NAME_WORD}){{0,5}})(?:['’]s)?(?![\w-])")
 
 
@@ -155,7 +159,7 @@ class PersonTagger:
         surnames = []  # (surname, Mention): "Mr Blair", a lone gazetteer surname
         spans = []  # (field, start, end, canonical) of the full names found by the rules
         body = normalise(article.body)
-        lower_words = frozenset(re.findall(r"(?<![.!?]\s)(?<!^)\b([a-z][a-z'-]+)", body))
+        lower_words = frozenset(_LOWER_WORD.findall(body))
         # rules run on the body only: in a title every word is capitalised
         for m in RUN_RE.finditer(body):
             self._candidate(body, m, "body", mentions, surnames, lower_words, spans)
@@ -172,9 +176,13 @@ class PersonTagger:
         title = normalise(article.title)
         for name in list(mentions):
             last = name.split()[-1]
-            for m in re.finditer(rf"(?<!\w){re.escape(last)}(?!\w)", title):
-                if not any(x.field == "title" and x.offset == m.start() for x in mentions[name]):
-                    mentions[name].append(Mention(last, "title", m.start()))
+            at = title.find(last)
+            while at >= 0:
+                end = at + len(last)
+                if (at == 0 or not title[at - 1].isalnum()) and (end == len(title) or not title[end].isalnum()) \
+                        and not any(x.field == "title" and x.offset == at for x in mentions[name]):
+                    mentions[name].append(Mention(last, "title", at))
+                at = title.find(last, end)
         return self._finish(mentions, surnames)
 
     def _candidate(self, text: str, m: re.Match, field: str, mentions: dict, surnames: list,
@@ -182,9 +190,7 @@ class PersonTagger:
         words = m.group(1).split()
         start = m.start(1)
         cue = False
-        before = text[max(0, m.start(1) - 30):m.start(1)].lower()
-        if re.search(r"(?:\b(?:mr|mrs|ms|dr|prof|sir|minister|president|ambassador|spokes\w+|senator|mayor|"
-                     r"governor|director|chairman|secretary|analyst|expert|activist|journalist)\.?)\s*$", before):
+        if CUE_BEFORE.search(text[max(0, m.start(1) - 30):m.start(1)].lower()):
             cue = True
         # cut leading openers, roles and nationalities, remembering a role as a cue
         while words:
@@ -203,7 +209,7 @@ class PersonTagger:
                 words = words[1:]
                 continue
             break
-        while words and re.fullmatch(CONNECTOR, words[-1]):
+        while words and CONNECTOR_RE.fullmatch(words[-1]):
             words = words[:-1]
         if not words:
             return
