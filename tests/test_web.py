@@ -126,3 +126,12 @@ def test_security_headers(client):
 def test_pagination_links_keep_every_parameter(client):
     page = client.get("/?q=&country=Kazakhstan&sort=oldest&per_page=5").get_data(as_text=True)
     assert 'href="?country=Kazakhstan&amp;sort=oldest&amp;page=2&amp;per_page=5"' in page
+
+
+def test_explain_toggle_shows_why(client):
+    page = client.get("/?q=glacier&explain=1").get_data(as_text=True)
+    assert 'name="explain" value="1" checked' in page
+    assert "Why: score" in page and "glacier in title" in page
+    data = client.get("/api/search?q=glacier&explain=1").get_json()
+    assert {"field": "title", "term": "glacier"} in [{k: m[k] for k in ("field", "term")}
+                                                      for m in data["results"][0]["explanation"]["matched"]]

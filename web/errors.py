@@ -33,6 +33,11 @@ def register(app) -> None:
         log.exception("unexpected error on %s", request.path)
         return error_response(500, "internal error; it has been logged")
 
+    @app.before_request
+    def limit_query_string():
+        if len(request.query_string) > app.config["MAX_QUERY_STRING"]:
+            return error_response(414, f"the query string is longer than {app.config['MAX_QUERY_STRING']:,} bytes")
+
     @app.after_request
     def security_headers(resp):
         resp.headers.setdefault("Content-Security-Policy",

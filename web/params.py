@@ -29,7 +29,7 @@ def to_args(req, **changes) -> list:
     """The query-string pairs that reproduce a request (with changes), for links that keep every state."""
     d = {"q": req.q, "country": list(req.country), "person": list(req.person), "topic": list(req.topic),
          "author": req.author, "from": req.date_from or "", "to": req.date_to or "", "sort": req.sort,
-         "page": req.page, "per_page": req.per_page}
+         "page": req.page, "per_page": req.per_page, "explain": 1 if req.explain else ""}
     d.update(changes)
     pairs = []
     for k, v in d.items():

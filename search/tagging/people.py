@@ -108,6 +108,7 @@ NAME_WORD = (rf"(?:[{_UPPER}]\.|(?:Mc|Mac|O['’]|D['’]|L['’])?[{_UPPER}][{_
              rf"(?:-[{_UPPER}]?[{_LOWER}]+|['’][{_UPPER}][{_LOWER}]+|['’][{_LOWER}]{{2,}})*(?:[{_UPPER}][{_LOWER}]+)?)")
 CONNECTOR = r"(?:de|da|dos|du|van|von|der|den|bin|ibn|al|el|la|le|di)"
 CONNECTOR_RE = re.compile(CONNECTOR)
+_NEXT_WORD = re.compile(r"(?:['’]s)?\s+([A-Z][\w-]*)")
 RUN_RE = re.compile(rf"(?<![\w'’-])({NAME_WORD}(?:\s+(?:{CONNECTOR}\s+)?{NAME_WORD}){{0,5}})(?:['’]s)?(?![\w-])")
 
 
@@ -159,6 +160,7 @@ class PersonTagger:
         surnames = []  # (surname, Mention): "Mr Blair", a lone gazetteer surname
         spans = []  # (field, start, end, canonical) of the full names found by the rules
         body = normalise(article.body)
+        title = normalise(article.title)
         lower_words = frozenset(_LOWER_WORD.findall(body))
         # rules run on the body only: in a title every word is capitalised
         for m in RUN_RE.finditer(body):
@@ -166,6 +168,10 @@ class PersonTagger:
         if self.pattern is not None:
             for text, field, offset in find(self.pattern, article):
                 canonical = self.alias[text]
+                source = title if field == "title" else body
+                following = _NEXT_WORD.match(source, offset + len(text))
+                if following and following.group(1).lower() in NOT_PERSON_WORDS:
+                    continue  # "Nazarbayev University", "Aliyev Foundation": named after, not about
                 inside = [s for s in spans if s[0] == field and s[1] <= offset < s[2]]
                 if inside and all(s[3] != canonical for s in inside):
                     continue  # "Akayev" inside "Zhana Akayev" is not Askar Akayev
@@ -173,7 +179,6 @@ class PersonTagger:
                     continue  # already counted through the full name
                 mentions[canonical].append(Mention(text, field, offset))
         # names found in the body are also found in the title (salience)
-        title = normalise(article.title)
         for name in list(mentions):
             last = name.split()[-1]
             at = title.find(last)

@@ -1,0 +1,120 @@
+"""Hostile input: random queries and parameters, XSS payloads, odd requests. Never a 500, never a leak."""
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from search import config
+from search.errors import BadQuery
+from search.indexer import build_index
+from search.query import build_request, run
+from search.view import IndexView
+from web import create_app
+
+from .conftest import write_jsonl
+
+XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+QUERY_TEXT = st.text(alphabet=st.sampled_from(list('abcxyz KAZ"()*~:-+^[]{}!?/\\\'`<>&;%\u202e\u0000🙂ТокаевAND OR NOT')),
+                     max_size=60)
+
+
+@pytest.fixture(scope="module")
+def hostile_index(tmp_path_factory):
+    d = tmp_path_factory.mktemp("hostile")
+    src = write_jsonl(d / "x.jsonl", [
+        {"id": "xss", "title": "Title " + XSS, "body": "Body about Kazakhstan " + XSS, "author": XSS,
+         "url": "javascript:alert(3)", "date": "2025-01-01"},
+        {"id": "plain", "title": "Plain Kazakhstan story", "body": "Nothing odd in Almaty."},
+    ])
+    build_index([str(src)], str(d / "index"))
+    return d / "index"
+
+
+@pytest.fixture(scope="module")
+def hclient(hostile_index):
+    return create_app({"INDEX_DIR": str(hostile_index), "TESTING": True}).test_client()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=QUERY_TEXT, sort=st.sampled_from(["relevance", "newest", "oldest"]), page=st.integers(1, 5))
+def test_random_queries_never_fail_in_the_library(hostile_index, q, sort, page):
+    view = IndexView(str(hostile_index)) if not hasattr(test_random_queries_never_fail_in_the_library, "v") else \
+        test_random_queries_never_fail_in_the_library.v
+    test_random_queries_never_fail_in_the_library.v = view
+    res = run(build_request(q, sort=sort, page=page), view)
+    assert res.total >= 0 and len(res.hits) <= 10
+    for h in res.hits:
+        assert "<script" not in h.snippet and "<img" not in h.snippet
+
+
+PARAM = st.sampled_from(["q", "country", "person", "topic", "author", "from", "to", "sort", "page", "per_page",
+                         "explain", "bogus", ""])
+VALUE = st.one_of(QUERY_TEXT, st.integers(-10**12, 10**12).map(str), st.sampled_from(
+    ["2025-01-01", "2025-13-40", "2025", "2025-06", "relevance", "newest", "sideways", "", "1", "0", "-1"]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(PARAM, VALUE), max_size=6))
+def test_random_parameters_never_give_a_500(hclient, pairs):
+    r = hclient.get("/api/search", query_string=pairs)
+    assert r.status_code in (200, 400), r.data[:200]
+    body = r.get_json()
+    if r.status_code == 400:
+        assert set(body) == {"error"} and body["error"]["status"] == 400 and body["error"]["message"]
+        assert "Traceback" not in body["error"]["message"]
+    r = hclient.get("/", query_string=pairs)
+    assert r.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("qs,status", [
+    ("page=-1", 400), ("page=1000000000", 400), ("per_page=1000000", 400), ("from=2025-06-01&to=2025-01-01", 400),
+    ("from=01/02/2025", 400), ("to=2025-02-30", 400), ("bogusfacet=x", 200), ("sort=newest&sort=oldest", 400),
+    ("country=Kazakhstan&country=Kazakhstan", 200), ("q=" + "x" * 3000, 400), ("q=%00%00", 200),
+    ("q=*", 200), ("q=a*", 200), ("q=title:", 200), ("q=nofield:abc", 200), ("q=%22%22", 200),
+    ("q=" + "(" * 50, 200), ("q=" + "tokayev~" * 20, 200), ("q=" + "k" * 9000, 414),
+])
+def test_odd_parameters(hclient, qs, status):
+    r = hclient.get("/api/search?" + qs)
+    assert r.status_code == status
+    if status >= 400:
+        assert r.get_json()["error"]["status"] == status
+
+
+@pytest.mark.parametrize("path", ["/api/articles/..%2F..%2Fetc%2Fpasswd", "/api/articles/%00", "/article/../../etc",
+                                  "/api/articles/" + "x" * 500, "/article/nope"])
+def test_unknown_and_traversal_ids_are_404(hclient, path):
+    assert hclient.get(path).status_code == 404
+
+
+def test_article_fields_are_escaped_everywhere(hclient):
+    for url in ("/?q=Kazakhstan", "/article/xss", "/?q=&author=" + XSS):
+        page = hclient.get(url).get_data(as_text=True)
+        assert "<script>alert(1)" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;" in page
+    page = hclient.get("/article/xss").get_data(as_text=True)
+    assert 'href="javascript:' not in page
+    data = hclient.get("/api/search?q=Kazakhstan").get_json()
+    for h in data["results"]:
+        assert "<script" not in h["snippet"] and "<img" not in h["snippet"]
+    feed = hclient.get("/feed.atom?q=Kazakhstan").data
+    ET.fromstring(feed)  # still well-formed XML
+    assert b"<script>" not in feed
+
+
+def test_a_query_that_is_a_script_is_escaped(hclient):
+    page = hclient.get("/", query_string={"q": XSS}).get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+
+
+def test_server_defaults_are_safe():
+    app = create_app({"INDEX_DIR": "/nonexistent"})
+    assert app.debug is False and app.testing is False
+    assert config.get("host") == "127.0.0.1"
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+
+
+def test_post_is_not_allowed(hclient):
+    r = hclient.post("/api/search", data="x" * 10)
+    assert r.status_code == 405 and r.get_json()["error"]["status"] == 405
