@@ -1,7 +1,7 @@
 """Snippets: a stored body and the query's terms -> a short HTML excerpt with <mark>ed matches.
 
-Everything but the <mark> tags is escaped. The excerpt is the window of about WINDOW_WORDS words that
-holds the most distinct matching terms (the start of the body when nothing matches). This is cheaper
+Everything but the <mark> tags is escaped. The excerpt is a window of about WINDOW_WORDS words from a
+little before the first match (the start of the body when nothing matches). This is cheaper
 than whoosh's highlighter and never emits markup of its own.
 """
 from __future__ import annotations
@@ -11,36 +11,39 @@ from html import escape
 from . import analysis
 
 WINDOW_WORDS = 40
+MAX_SCAN_TOKENS = 3000  # without a match by then, the snippet is the start of the body
 
 
 def make_snippet(body: str, terms: frozenset, window: int = WINDOW_WORDS) -> str:
-    """Return the best excerpt of body with the words whose index terms are in `terms` marked."""
+    """Return an excerpt of body around its first matching words, those words marked.
+
+    The window starts a little before the first match; scanning stops once the window is full, so the
+    cost does not grow with the length of the article.
+    """
     if not body:
         return ""
-    tokens = []  # (start, end, matches)
+    tokens = []  # (start, end, is_match)
+    first_hit = None
     for m in analysis.TOKEN_RE.finditer(body):
-        pieces = analysis.split_token(m.group())
-        hit = any(analysis.stem(p) in terms or (analysis.VARIANT_MARK + analysis.variant_key(p)) in terms
-                  for p in pieces)
+        hit = _is_match(m.group(), terms)
         tokens.append((m.start(), m.end(), hit))
-        if len(tokens) > 20000:
+        if hit and first_hit is None:
+            first_hit = len(tokens) - 1
+        if first_hit is not None and len(tokens) >= first_hit + window:
+            break
+        if first_hit is None and len(tokens) > MAX_SCAN_TOKENS:
             break
     if not tokens:
         return escape(body[:300])
-    best, best_score = 0, -1
-    hits = [i for i, t in enumerate(tokens) if t[2]]
-    for i in hits:
-        start = max(0, i - window // 4)
-        distinct = {body[tokens[j][0]:tokens[j][1]].lower() for j in range(start, min(len(tokens), start + window))
-                    if tokens[j][2]}
-        if len(distinct) > best_score:
-            best, best_score = start, len(distinct)
+    best = 0 if first_hit is None else max(0, first_hit - window // 4)
     last = min(len(tokens), best + window) - 1
     lo = 0 if best == 0 else tokens[best][0]
-    hi = len(body) if last == len(tokens) - 1 else tokens[last][1]
+    hi = tokens[last][1]
+    if last == len(tokens) - 1 and not analysis.TOKEN_RE.search(body, hi):
+        hi = len(body)
     out = ["…" if lo > 0 else ""]
     pos = lo
-    for s, e, hit in tokens[best:best + window]:
+    for s, e, hit in tokens[best:last + 1]:
         if hit:
             out.append(escape(body[pos:s]))
             out.append("<mark>" + escape(body[s:e]) + "</mark>")
@@ -49,3 +52,10 @@ def make_snippet(body: str, terms: frozenset, window: int = WINDOW_WORDS) -> str
     if hi < len(body):
         out.append("…")
     return "".join(out).replace("\n\n", " ").replace("\n", " ")
+
+
+def _is_match(raw: str, terms: frozenset) -> bool:
+    for p in analysis.split_token(raw):
+        if analysis.stem(p) in terms or (analysis.VARIANT_MARK + analysis.variant_key(p)) in terms:
+            return True
+    return False

@@ -13,6 +13,8 @@ from typing import Optional
 
 import numpy as np
 from whoosh import scoring
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.query import Query, Term
 
 from .indexer import CURRENT, current_generation, open_index, read_meta
@@ -21,6 +23,28 @@ from .spelling import Speller
 
 BM25_B = 0.75
 BM25_K1 = 1.2
+POSTINGS_CACHE = 4096  # terms whose document lists stay in memory
+
+
+def postings_ids(reader, field: str, text: str) -> np.ndarray:
+    """Read a term's document numbers as one array.
+
+    The seam into whoosh internals: a single-segment index gives a W3LeafMatcher whose blocks hold their
+    ids as arrays, read a block at a time; anything else goes through the public `all_ids()`.
+    tests/test_view.py checks both paths against whoosh's own search.
+    """
+    if (field, text) not in reader:
+        return np.zeros(0, dtype=np.int64)
+    m = reader.postings(field, text)
+    if not isinstance(m, W3LeafMatcher):
+        return np.fromiter(m.all_ids(), dtype=np.int64)
+    parts = []
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        parts.append(np.asarray(m._ids, dtype=np.int64)[m._i:])
+        m._next_block()
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 class FacetArrays:
@@ -91,17 +115,51 @@ class IndexView:
                 self.dates[d] = int(iso.replace("-", ""))
         self.facets = {f: FacetArrays(reader, f, n) for f in ("country", "person", "topic")}
         self._speller: Optional[Speller] = None
+        self._postings_cache: dict = {}
 
     @property
     def doc_count(self) -> int:
         return int(self.live.sum())
 
     def mask_for(self, q: Query) -> np.ndarray:
-        """Documents matching a query, as a boolean mask."""
-        mask = np.zeros(self.n, dtype=bool)
-        docs = np.fromiter(q.docs(self.searcher), dtype=np.int64)
-        mask[docs] = True
-        return mask & self.live
+        """Documents matching a query, as a boolean mask (boolean structure evaluated with numpy)."""
+        return self._mask(q) & self.live
+
+    def _mask(self, q: Query) -> np.ndarray:
+        if isinstance(q, wq.Term):
+            mask = np.zeros(self.n, dtype=bool)
+            mask[self.term_ids(q.fieldname, q.text)] = True
+            return mask
+        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+            mask = np.zeros(self.n, dtype=bool)
+            for sub in q.subqueries:
+                mask |= self._mask(sub)
+            return mask
+        if isinstance(q, wq.And):
+            mask = self.live.copy()
+            for sub in q.subqueries:
+                mask &= self._mask(sub)
+            return mask
+        if isinstance(q, wq.AndNot):
+            return self._mask(q.a) & ~self._mask(q.b)
+        if isinstance(q, wq.Not):
+            return ~self._mask(q.query)
+        if isinstance(q, wq.Every):
+            return self.live.copy()
+        mask = np.zeros(self.n, dtype=bool)  # phrases, prefixes, ranges: whoosh's own matcher
+        mask[np.fromiter(q.docs(self.searcher), dtype=np.int64)] = True
+        return mask
+
+    def term_ids(self, field: str, text: str) -> np.ndarray:
+        """The document numbers of a term's postings (cached; read block by block)."""
+        key = (field, text)
+        ids = self._postings_cache.get(key)
+        if ids is None:
+            ids = postings_ids(self.searcher.reader(), field, text)
+            if len(self._postings_cache) >= POSTINGS_CACHE:
+                self._postings_cache.pop(next(iter(self._postings_cache)))
+            self._postings_cache[key] = ids
+        return ids
 
     def docnum(self, article_id: str) -> Optional[int]:
         return self.ids.get(article_id)

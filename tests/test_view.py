@@ -1,0 +1,47 @@
+"""The fast path over whoosh internals agrees with whoosh's own search (the seam's parity test)."""
+import numpy as np
+import pytest
+from whoosh import query as wq
+
+from search.indexer import build_index
+from search.view import IndexView, postings_ids
+
+from .conftest import write_jsonl
+
+DOCS = [{"id": f"d{i}", "title": f"Story {i} about {'water' if i % 3 else 'oil'}",
+         "body": " ".join(["glacier"] * (i % 5) + ["river", f"w{i % 7}"] + ["pipeline"] * (i % 2))}
+        for i in range(400)]
+
+
+@pytest.fixture(scope="module")
+def view(tmp_path_factory):
+    d = tmp_path_factory.mktemp("parity")
+    build_index([str(write_jsonl(d / "p.jsonl", DOCS))], str(d / "index"))
+    return IndexView(str(d / "index"))
+
+
+@pytest.mark.parametrize("q", [
+    wq.Term("body", "glacier"), wq.Term("title", "water"), wq.Term("body", "nosuchterm"),
+    wq.Or([wq.Term("body", "glacier"), wq.Term("body", "pipelin")]),
+    wq.And([wq.Term("body", "glacier"), wq.Term("title", "oil")]),
+    wq.AndNot(wq.Term("body", "river"), wq.Term("body", "pipelin")),
+    wq.DisjunctionMax([wq.Term("body", "w3"), wq.Term("body", "w4")]),
+    wq.And([wq.Every(), wq.Not(wq.Term("body", "glacier"))]),
+    wq.Phrase("body", ["river", "w3"]),
+])
+def test_masks_match_whoosh(view, q):
+    expected = sorted(q.docs(view.searcher))
+    assert np.flatnonzero(view.mask_for(q)).tolist() == expected
+
+
+def test_postings_ids_after_updates_and_deletes(tmp_path):
+    src = write_jsonl(tmp_path / "a.jsonl", DOCS[:200])
+    idx = tmp_path / "index"
+    build_index([str(src)], str(idx))
+    write_jsonl(src, DOCS[:100] + [dict(d, body=d["body"] + " changed") for d in DOCS[100:200]] + DOCS[200:300])
+    build_index([str(src)], str(idx))
+    v = IndexView(str(idx))
+    reader = v.searcher.reader()
+    for term in ("glacier", "changed", "river"):
+        ids = postings_ids(reader, "body", term)
+        assert sorted(set(ids[v.live[ids]].tolist())) == sorted(wq.Term("body", term).docs(v.searcher))
