@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import multiprocessing as mp
 import os
 import shutil
 import time
@@ -39,6 +40,8 @@ CURRENT = "CURRENT"
 GEN_PREFIX = "gen-"
 META = "meta.json"
 KEEP_OLD_GENERATIONS = 1
+PARALLEL_TAGGING_FROM = 400  # articles; below this a worker pool costs more than it saves
+TAG_WORKERS = 4
 SPELLING_MIN_DOCS = 1000  # from this corpus size on, words seen once are not offered as corrections
 
 
@@ -252,12 +255,7 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
     except LockError as e:
         raise SearchError("the new index generation is locked by another writer") from e
     new_words = words if words is not None else Counter()
-    progress.start("Tagging", len(articles))
-    tagged = []
-    for a in articles:
-        tagged.append(tagging.tag(a))
-        progress.advance()
-    progress.finish()
+    tagged = _tag_all(articles, progress)
     known_people = []
     if existing:
         with ix.reader() as r:
@@ -296,6 +294,25 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
             "full": live is None, "added": report.added, "updated": report.updated}
     _write_atomic(new / META, json.dumps(meta, indent=1))
     _fsync_dir(new)
+
+
+def _tag_all(articles: list, progress: Progress) -> list:
+    """Tag every article; large runs use one worker process per core (tagging is pure Python)."""
+    progress.start("Tagging", len(articles))
+    workers = min(os.cpu_count() or 1, TAG_WORKERS)
+    tagged = []
+    if len(articles) >= PARALLEL_TAGGING_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
+        tagging.taggers()  # load the gazetteers once; forked workers share them
+        with mp.get_context("fork").Pool(workers) as pool:
+            for t in pool.imap(tagging.tag, articles, chunksize=64):
+                tagged.append(t)
+                progress.advance()
+    else:
+        for a in articles:
+            tagged.append(tagging.tag(a))
+            progress.advance()
+    progress.finish()
+    return tagged
 
 
 def _prune(ix, writer, seen: set) -> int:
