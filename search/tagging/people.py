@@ -285,7 +285,7 @@ def canonical_people(values: Counter, known=()) -> dict:
     for vals in groups.values():
         if len(vals) < 2:
             continue
-        best = max(vals, key=lambda v: (v in known, values.get(v, 0), -len(v), v))
+        best = max(vals, key=lambda v: (v in known, values.get(v, 0), len(v), v))  # ties: the fuller spelling
         for v in vals:
             if v != best:
                 out[v] = best
