@@ -170,7 +170,7 @@ def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict
     if not os.access(root, os.W_OK):
         raise SearchError(f"the index folder {root} is not writable; the index was not changed")
     report = BuildReport()
-    with _Lock(root):
+    with _Lock(root) as lock:
         articles = _read_all(paths, report, progress)
         if strict and report.rejected:
             shown = "; ".join(str(r) for r in report.rejected[:3])
@@ -185,7 +185,7 @@ def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict
             live = None
         new = _new_generation_dir(root)
         try:
-            _write(new, live, articles, report, progress, prune)
+            _write(new, live, articles, report, progress, prune, lock.fd)
             new = _swap(root, new)
         except OSError as e:
             shutil.rmtree(new, ignore_errors=True)
@@ -235,7 +235,7 @@ def _new_generation_dir(root: Path) -> Path:
 
 
 def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport, progress: Progress,
-           prune: bool = False) -> None:
+           prune: bool = False, lock_fd: Optional[int] = None) -> None:
     existing = {}
     words = spelling.read_counts(live) if live is not None else None
     if live is not None:
@@ -255,7 +255,7 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
     except LockError as e:
         raise SearchError("the new index generation is locked by another writer") from e
     new_words = words if words is not None else Counter()
-    tagged = _tag_all(articles, progress)
+    tagged = _tag_all(articles, progress, lock_fd)
     known_people = []
     if existing:
         with ix.reader() as r:
@@ -296,14 +296,33 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
     _fsync_dir(new)
 
 
-def _tag_all(articles: list, progress: Progress) -> list:
+def _worker_init(lock_fd: Optional[int]) -> None:
+    """In a tagging worker: let go of the index lock and die with the parent.
+
+    A forked worker inherits the lock's file descriptor; if the parent were killed, a worker still
+    holding it would keep the index locked. Closing it here leaves the lock to the parent alone.
+    """
+    if lock_fd is not None:
+        try:
+            os.close(lock_fd)
+        except OSError:
+            pass
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _tag_all(articles: list, progress: Progress, lock_fd: Optional[int] = None) -> list:
     """Tag every article; large runs use one worker process per core (tagging is pure Python)."""
     progress.start("Tagging", len(articles))
     workers = min(os.cpu_count() or 1, TAG_WORKERS)
     tagged = []
     if len(articles) >= PARALLEL_TAGGING_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
         tagging.taggers()  # load the gazetteers once; forked workers share them
-        with mp.get_context("fork").Pool(workers) as pool:
+        with mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(lock_fd,)) as pool:
             for t in pool.imap(tagging.tag, articles, chunksize=64):
                 tagged.append(t)
                 progress.advance()

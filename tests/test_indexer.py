@@ -110,6 +110,8 @@ def test_kill_during_a_full_build_leaves_a_working_index(tmp_path):
     assert len(ids(idx)) in (5, 3000)  # the old generation, or the new one if it finished first
     from search.stats import verify
     assert verify(IndexView(str(idx))) in (5, 3000)
+    # the killed run's lock is gone with its process: the next run goes through
+    assert build_index([str(src)], str(idx), full=True).articles == 5
 
 
 def test_a_second_run_while_one_holds_the_lock_is_refused(tmp_path):
@@ -133,15 +135,47 @@ def test_missing_and_outdated_indexes_give_clear_messages(tmp_path):
         IndexView(str(idx))
 
 
+def _mount_tmpfs(path, options):
+    """Mount a small tmpfs (root only); return a function that unmounts it, or None when not possible."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+                                           capture_output=True).returncode != 0:
+        return None
+    return lambda: subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
 def test_read_only_index_folder_is_a_clear_error(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root ignores folder permissions; the read-only case is covered by the access check only")
-    idx = tmp_path / "index"
-    idx.mkdir()
-    idx.chmod(0o555)
     from search.errors import SearchError
-    with pytest.raises(SearchError, match="is not writable"):
+    idx = tmp_path / "index"
+    unmount = _mount_tmpfs(idx, "ro,size=1m")
+    if unmount is None:
+        idx.chmod(0o555)
+        if os.access(idx, os.W_OK):
+            pytest.skip("cannot make a read-only folder here (root without mount)")
+    try:
+        with pytest.raises(SearchError, match="is not writable; the index was not changed"):
+            build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))
+    finally:
+        if unmount:
+            unmount()
+
+
+def test_disk_full_is_a_clear_error_and_the_old_index_stays(tmp_path):
+    from search.errors import SearchError
+    idx = tmp_path / "index"
+    unmount = _mount_tmpfs(idx, "size=400k")
+    if unmount is None:
+        pytest.skip("a small filesystem needs root and mount (the seam test above covers the message)")
+    try:
         build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))
+        big = write_jsonl(tmp_path / "big.jsonl", [{"title": f"Story {i}", "body": f"Word{i} " * 3000}
+                                                   for i in range(200)])
+        with pytest.raises(SearchError, match="disk is full; the old index is unchanged"):
+            build_index([str(big)], str(idx))
+        assert ids(idx) == ["a1", "a2", "a3", "a4", "a5"]
+        assert not list(idx.glob("gen-*.tmp"))
+    finally:
+        unmount()
 
 
 def test_prune_removes_articles_whose_files_are_gone(tmp_path):

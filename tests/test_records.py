@@ -1,4 +1,7 @@
 """JSONL and CSV readers: fields, bad records reported as file:line and skipped."""
+import json
+import os
+
 from search.models import Article, Rejected
 from search.sources import read, read_file
 from search.sources.records import read_csv, read_jsonl
@@ -106,3 +109,30 @@ def test_page_that_is_not_utf8_is_rejected(tmp_path):
     p = tmp_path / "ru.txt"
     p.write_bytes("Заголовок\n\nТекст статьи.\n".encode("cp1251"))
     assert rejected(read_file(p)) == [f"{p}:1: not UTF-8 text; save the page as UTF-8"]
+
+
+def test_bom_control_characters_and_long_titles():
+    data = ("\ufeff" + json.dumps({"title": "Ti\u0007tle\u200b", "body": "Bo\x00dy\r\ntext"}) + "\n"
+            + json.dumps({"title": "T" * 10000, "body": "b"}) + "\n").encode("utf-8")
+    a, b = articles(read_jsonl(data, "f.jsonl"))
+    assert (a.title, a.body) == ("Title", "Body\ntext")
+    assert len(b.title) == 1001 and b.title.endswith("…")
+
+
+def test_page_without_articles_is_reported(tmp_path):
+    p = tmp_path / "empty-page.txt"
+    p.write_text("09 February 2026\n\nViewing results 1 - 0 of 0\n", encoding="utf-8")
+    assert rejected(read_file(p)) == [f"{p}: no articles found on this page"]
+
+
+def test_unreadable_file_is_reported(tmp_path, monkeypatch):
+    p = tmp_path / "locked.jsonl"
+    p.write_text('{"title": "T", "body": "B"}\n')
+    if os.geteuid() != 0:
+        p.chmod(0)
+        assert rejected(read_file(p)) == [f"{p}: cannot read file: Permission denied"]
+    else:
+        # root reads anything; a folder where a file is expected gives the same kind of error
+        d = tmp_path / "dir.jsonl"
+        d.mkdir()
+        assert rejected(read_file(d)) == [f"{d}: cannot read file: Is a directory"]
