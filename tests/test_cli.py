@@ -100,3 +100,17 @@ def test_pipeline_runs_with_an_empty_nltk_data(tmp_path):
     r = subprocess.run([sys.executable, "-m", "search", "search", "Tokayev", "--json", "--index-dir", idx],
                        env=env, capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and json.loads(r.stdout)["total"] > 5
+
+
+def test_tags_explains_each_value(runner, seed_index):
+    from search.view import IndexView
+    view = IndexView(str(seed_index))
+    aid = next(i for i in view.ids if view.searcher.stored_fields(view.ids[i])["title"].startswith("Kyrgyzstan Expands"))
+    r = runner.invoke(main, ["tags", aid, "--json", "--index-dir", str(seed_index)])
+    ev = json.loads(r.stdout)
+    countries = {v["value"]: v["mentions"] for v in ev["facets"]["country"]}
+    assert list(countries) == ["Kyrgyzstan", "United States"]
+    assert ["Kyrgyzstan", "title", 0] in countries["Kyrgyzstan"]
+    assert any(m[0] == "Bishkek" for m in countries["Kyrgyzstan"])
+    r = runner.invoke(main, ["tags", aid, "--index-dir", str(seed_index)])
+    assert "Kyrgyzstan: 'Kyrgyzstan' (title @0)" in r.stdout

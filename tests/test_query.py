@@ -124,3 +124,18 @@ def test_seed_done_when_air_taxi_in_kazakhstan_is_first(seed_view):
     res = run(build_request("air taxi", country=["Kazakhstan"]), seed_view)
     assert res.hits[0].title.startswith("From Alatau to Almaty by Air")
     assert "<mark>" in res.hits[0].snippet
+
+
+def test_author_field_in_the_query(small_view):
+    assert sorted(hit_ids(run(build_request("author:roe"), small_view))) == ["a1", "a3"]
+    assert hit_ids(run(build_request("author:roe water"), small_view)) == ["a3"]
+
+
+def test_long_timelines_are_yearly(tmp_path):
+    from search.indexer import build_index
+    from search.view import IndexView
+    from .conftest import write_jsonl
+    recs = [{"id": f"y{y}", "title": f"Year {y}", "body": "text", "date": f"{y}-03-01"} for y in (2016, 2018, 2021)]
+    build_index([str(write_jsonl(tmp_path / "y.jsonl", recs))], str(tmp_path / "i"))
+    res = run(build_request(""), IndexView(str(tmp_path / "i")))
+    assert res.timeline == (("2016", 1), ("2017", 0), ("2018", 1), ("2019", 0), ("2020", 0), ("2021", 1))
