@@ -202,25 +202,25 @@ def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict
 
 def _read_all(paths: Iterable[str], report: BuildReport, progress: Progress) -> list:
     files = []
-    for item in sources.iter_files(paths):
-        if isinstance(item, Rejected):
-            report.rejected.append(item)
-            progress.warn(str(item))
-        else:
-            files.append(item)
+    _sort_out(sources.iter_files(paths), files, report, progress)
     report.files = len(files)
     progress.start("Reading", len(files))
     found = []
     for f in files:
-        for item in sources.read_file(f):
-            if isinstance(item, Rejected):
-                report.rejected.append(item)
-                progress.warn(str(item))
-            else:
-                found.append(item)
+        _sort_out(sources.read_file(f), found, report, progress)
         progress.advance()
     progress.finish()
     return sources.merge(found, warn=progress.warn)
+
+
+def _sort_out(items, keep: list, report: BuildReport, progress: Progress) -> None:
+    """Append good items to `keep`; report and warn about the rejected ones."""
+    for item in items:
+        if isinstance(item, Rejected):
+            report.rejected.append(item)
+            progress.warn(str(item))
+        else:
+            keep.append(item)
 
 
 def _new_generation_dir(root: Path) -> Path:
