@@ -97,7 +97,9 @@ class IndexView:
         self.ix = open_index(index_dir)
         self.meta = read_meta(self.generation) if self.generation else {}
         self.schema = self.ix.schema
-        self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
+        # whoosh readers seek and read shared file objects: one searcher per thread, never shared
+        self._local = threading.local()
+        self._cache_lock = threading.Lock()
         reader = self.searcher.reader()
         n = reader.doc_count_all()
         self.n = n
@@ -116,6 +118,14 @@ class IndexView:
         self.facets = {f: FacetArrays(reader, f, n) for f in ("country", "person", "topic")}
         self._speller: Optional[Speller] = None
         self._postings_cache: dict = {}
+
+    @property
+    def searcher(self):
+        """This thread's whoosh searcher over the generation (BM25F)."""
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self._local.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
+        return s
 
     @property
     def doc_count(self) -> int:
@@ -156,9 +166,10 @@ class IndexView:
         ids = self._postings_cache.get(key)
         if ids is None:
             ids = postings_ids(self.searcher.reader(), field, text)
-            if len(self._postings_cache) >= POSTINGS_CACHE:
-                self._postings_cache.pop(next(iter(self._postings_cache)))
-            self._postings_cache[key] = ids
+            with self._cache_lock:
+                while len(self._postings_cache) >= POSTINGS_CACHE:
+                    self._postings_cache.pop(next(iter(self._postings_cache)))
+                self._postings_cache[key] = ids
         return ids
 
     def docnum(self, article_id: str) -> Optional[int]:
@@ -178,9 +189,13 @@ class IndexView:
 
     @property
     def speller(self) -> Speller:
-        if self._speller is None:
-            self._speller = Speller(self.generation)
-        return self._speller
+        return self._speller if self._speller is not None else self._speller_once()
+
+    def _speller_once(self) -> Speller:
+        with self._cache_lock:
+            if self._speller is None:
+                self._speller = Speller(self.generation)
+            return self._speller
 
     def correct(self, word: str) -> Optional[str]:
         """The closest corpus word to a word the index does not know (see search.spelling)."""

@@ -40,7 +40,8 @@ def test_searching_during_a_full_reindex_has_no_errors(tmp_path, capsys):
     port = s.getsockname()[1]
     s.close()
     server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--port", str(port), "--index-dir", str(idx),
-                               "--threads", "8"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--threads", "8"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=open(tmp_path / "server.log", "w"))
     base = f"http://127.0.0.1:{port}"
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
@@ -97,7 +98,7 @@ def test_searching_during_a_full_reindex_has_no_errors(tmp_path, capsys):
         server.wait(10)
 
     assert reindex.returncode == 0, reindex.stderr[-300:]
-    assert errors == []
+    assert errors == [], (tmp_path / "server.log").read_text()[-3000:]
     assert new_gen != first_gen and stats["generation"] == new_gen  # picked up without a restart
     lines = [f"load: {CLIENTS} clients for {LOAD_SECONDS:.0f} s, {DOCS} articles; full reindex took "
              f"{reindex_seconds:.1f} s; {len(samples)} requests, {len(errors)} errors"]
