@@ -5,12 +5,12 @@ from datetime import date
 
 import pytest
 
-from search import bench, tagging
+from search import bench, synth, tagging
 from search.models import Article
 
 
 def records(n, seed):
-    return list(bench.generate_corpus(n, seed))
+    return list(synth.generate_corpus(n, seed))
 
 
 def test_same_seed_gives_byte_identical_corpus():
@@ -52,17 +52,17 @@ def test_corpus_fills_the_facets_the_taggers_look_for():
 
 def test_phrases_of_the_mix_occur_adjacent_in_the_corpus():
     text = " ".join(r["body"] for r in records(100, 7))
-    for phrase in bench.PHRASES[:10]:
+    for phrase in synth.PHRASES[:10]:
         assert phrase in text
 
 
 def test_query_mix_has_every_kind_and_is_deterministic():
-    vocab = bench.build_vocabulary(7)
-    mix = bench.query_mix(40, 7, vocab)
-    assert mix == bench.query_mix(40, 7, bench.build_vocabulary(7))
-    assert mix != bench.query_mix(40, 8, bench.build_vocabulary(8))
-    assert len(mix) == 40 and {q["kind"] for q in mix} == set(bench.KINDS)
-    assert {q["kind"] for q in bench.query_mix(7, 7, vocab)} == set(bench.KINDS)
+    vocab = synth.build_vocabulary(7)
+    mix = synth.query_mix(40, 7, vocab)
+    assert mix == synth.query_mix(40, 7, synth.build_vocabulary(7))
+    assert mix != synth.query_mix(40, 8, synth.build_vocabulary(8))
+    assert len(mix) == 40 and {q["kind"] for q in mix} == set(synth.KINDS)
+    assert {q["kind"] for q in synth.query_mix(7, 7, vocab)} == set(synth.KINDS)
     for q in mix:
         assert set(q) == {"kind", "q", "filters"} and q["q"].strip()
         kind, text, filters = q["kind"], q["q"], q["filters"]
@@ -76,10 +76,10 @@ def test_query_mix_has_every_kind_and_is_deterministic():
         elif kind == "prefix":
             assert re.fullmatch(r"[a-z]{4,5}\*", text)
         elif kind == "variant":
-            assert text in bench.VARIANTS
+            assert text in synth.VARIANTS
         if kind == "filtered":
             assert set(filters) <= {"country", "date_from", "date_to"}
-            assert filters.get("country", "Kazakhstan") in bench.COUNTRIES
+            assert filters.get("country", "Kazakhstan") in synth.COUNTRIES
 
 
 def test_typo_is_one_edit_from_a_real_word():
@@ -87,7 +87,7 @@ def test_typo_is_one_edit_from_a_real_word():
     rng = np.random.default_rng(1)
     for word in ("parliament", "Kazakhstan", "pipeline"):
         for _ in range(20):
-            typo = bench._typo(word, rng)
+            typo = synth._typo(word, rng)
             assert typo != word and abs(len(typo) - len(word)) <= 1 and typo[0] == word[0]
 
 
@@ -115,7 +115,7 @@ def test_run_bench_answers_every_query_on_both_engines():
         assert isinstance(e["index_bytes"], int) and e["index_bytes"] > 0
         for k in keys - {"by_kind", "index_bytes"}:
             assert isinstance(e[k], float) and e[k] >= 0 and e[k] == round(e[k], 2)
-        assert set(e["by_kind"]) == set(bench.KINDS)
+        assert set(e["by_kind"]) == set(synth.KINDS)
         assert sum(v["n"] for v in e["by_kind"].values()) == 40
         assert all(set(v) == {"p50_ms", "p95_ms", "n"} for v in e["by_kind"].values())
     assert set(res["ratios"]) == {"p50", "p95", "p99", "index_docs_per_s"}

@@ -15,7 +15,7 @@ import urllib.request
 
 import numpy as np
 
-from search.bench import build_vocabulary, generate_corpus, query_mix
+from search.synth import build_vocabulary, generate_corpus, query_mix
 from search.indexer import build_index, current_generation
 
 from .conftest import ROOT
