@@ -13,7 +13,6 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
 from typing import Optional
 
 from whoosh import qparser, query as wq

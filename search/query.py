@@ -18,7 +18,7 @@ from whoosh.query import Term
 
 from . import config, snippets
 from .errors import BadQuery, NotFound
-from .models import FACETS, FACET_KEYS, SORTS, FacetValue, Hit, SearchRequest, SearchResults
+from .models import FACETS, SORTS, FacetValue, Hit, SearchRequest, SearchResults
 from .parsing import parse_query
 from .schema import author_key, split_facet
 from .view import IndexView

@@ -15,7 +15,7 @@ import numpy as np
 from whoosh import scoring
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.query import Query, Term
+from whoosh.query import Query
 
 from .indexer import CURRENT, current_generation, open_index, read_meta
 from .schema import TEXT_FIELDS

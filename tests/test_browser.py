@@ -3,7 +3,6 @@
 Skipped, with the reason, where chromium or playwright is missing (a user's machine without root); CI
 installs chromium (Makefile: test). Screenshots of the main states go to artifacts/screenshots/.
 """
-import os
 import shutil
 import socket
 import subprocess

@@ -1,12 +1,10 @@
 """Hostile input: random queries and parameters, XSS payloads, odd requests. Never a 500, never a leak."""
-import json
 import xml.etree.ElementTree as ET
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from search import config
-from search.errors import BadQuery
 from search.indexer import build_index
 from search.query import build_request, run
 from search.view import IndexView

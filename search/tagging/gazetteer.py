@@ -108,12 +108,6 @@ class PhraseMatcher:
                     break
 
 
-@lru_cache(maxsize=16)
-def _tokens(text: str) -> list:
-    """Tokens with offsets; cached because every tagger reads the same title and body."""
-    return [(m.group(), m.start()) for m in _TOKEN.finditer(text)]
-
-
 def _boundary_after(text: str, end: int) -> bool:
     if end >= len(text):
         return True
