@@ -114,6 +114,31 @@ def test_kill_during_a_full_build_leaves_a_working_index(tmp_path):
     assert build_index([str(src)], str(idx), full=True).articles == 5
 
 
+@pytest.mark.parametrize("full", [True, False])
+def test_kill_at_several_moments_keeps_every_article(tmp_path, full):
+    """kill -9 an index run (full or incremental) at several moments: the index opens, verifies and keeps
+    every article it had."""
+    import time
+    from search.stats import verify
+    idx = tmp_path / "index"
+    base = write_jsonl(tmp_path / "base.jsonl", [{"id": f"b{i}", "title": f"Base {i}", "body": f"Base body {i} " * 50}
+                                                 for i in range(300)])
+    build_index([str(base)], str(idx))
+    more = write_jsonl(tmp_path / "more.jsonl", [{"id": f"m{i}", "title": f"More {i}", "body": f"More body {i} " * 100}
+                                                 for i in range(1500)])
+    args = [sys.executable, "-m", "search", "index", str(base), str(more), "--index-dir", str(idx)]
+    for delay in (0.3, 0.8, 1.5, 2.5, 4.0):
+        proc = subprocess.Popen(args + (["--full"] if full else []), stderr=subprocess.DEVNULL,
+                                cwd=Path(__file__).parent.parent)
+        time.sleep(delay)
+        proc.kill()
+        proc.wait()
+        view = IndexView(str(idx))
+        n = verify(view)
+        assert n in (300, 1800)
+        assert {f"b{i}" for i in range(300)} <= set(view.ids)
+
+
 def test_a_second_run_while_one_holds_the_lock_is_refused(tmp_path):
     idx = tmp_path / "index"
     idx.mkdir()
