@@ -20,6 +20,7 @@ from . import config, snippets
 from .errors import BadQuery, NotFound
 from .models import FACETS, SORTS, FacetValue, Hit, SearchRequest, SearchResults
 from .parsing import parse_query
+from .ranking import Unsupported
 from .schema import author_key, split_facet
 from .view import IndexView
 
@@ -183,9 +184,12 @@ def _rank(req, view, parsed, final, start, stop) -> list:
     if parsed.query is None and sort == "relevance":
         sort = "newest"  # no words to rank by: newest first
     if sort == "relevance":
-        allowed = set(np.flatnonzero(final).tolist())
-        results = searcher.search(parsed.query, limit=stop, filter=allowed, terms=req.explain)
-        page = [(hit.docnum, hit.score) for hit in results[start:stop]]
+        try:
+            page = view.ranker.top(parsed.query, final, start, stop)
+        except Unsupported:  # phrases, proximity: whoosh's own scorer
+            allowed = set(np.flatnonzero(final).tolist())
+            results = searcher.search(parsed.query, limit=stop, filter=allowed)
+            page = [(hit.docnum, hit.score) for hit in results[start:stop]]
     else:
         docs = np.flatnonzero(final)
         d = view.dates[docs]

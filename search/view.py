@@ -118,6 +118,7 @@ class IndexView:
         self.facets = {f: FacetArrays(reader, f, n) for f in ("country", "person", "topic")}
         self._speller: Optional[Speller] = None
         self._postings_cache: dict = {}
+        self._ranker = None
 
     @property
     def searcher(self):
@@ -126,6 +127,16 @@ class IndexView:
         if s is None:
             s = self._local.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
         return s
+
+    @property
+    def ranker(self):
+        """The numpy BM25F ranker of this generation (search.ranking), built on first use."""
+        if self._ranker is None:
+            from .ranking import Ranker
+            with self._cache_lock:
+                if self._ranker is None:
+                    self._ranker = Ranker(self, BM25_K1, BM25_B)
+        return self._ranker
 
     @property
     def doc_count(self) -> int:

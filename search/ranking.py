@@ -1,0 +1,148 @@
+"""Fast ranking: whoosh's BM25F evaluated with numpy over whoosh's own posting blocks.
+
+In: a whoosh query built of Term, Or, And, AndNot, Not, DisjunctionMax and Every nodes, and a mask of
+allowed documents. Out: the top documents with the same scores whoosh's BM25F gives (Or and And add,
+DisjunctionMax takes the best, AndNot keeps the left side), in the same order (score, then document
+number). Anything else (phrases, proximity, ranges) raises `Unsupported` and the caller uses whoosh's
+own search. This is the narrow seam into whoosh internals, next to `view.postings_ids`: it reads each
+block's weights and the per-document length column, and it only runs on single-segment indexes
+(`casearch index` merges to one segment on every change). tests/test_ranking_parity.py holds it to
+whoosh's results.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.util.numeric import byte_to_length
+
+
+class Unsupported(Exception):
+    """A query node this module does not evaluate."""
+
+
+class Ranker:
+    """Scores queries over one index view; per-term scores are cached for the view's lifetime."""
+
+    CACHE_TERMS = 2048
+
+    def __init__(self, view, k1: float, b: float, fields=("title", "body", "tags")):
+        self.view = view
+        self.k1, self.b = k1, b
+        reader = view.searcher.reader()
+        self.ok = reader.is_atomic()
+        self.n = view.n
+        self.lengths = {}
+        self.avg = {}
+        if not self.ok:
+            return
+        perdoc = reader._perdoc
+        for f in fields:
+            self.lengths[f] = _lengths(perdoc, f, self.n)
+            self.avg[f] = (reader.field_length(f) / (self.n or 1)) or 1.0
+        self._cache: dict = {}
+
+    def term(self, field: str, text: str) -> tuple:
+        """(document numbers, BM25F scores) of one term, as whoosh's BM25FScorer computes them."""
+        key = (field, text)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        reader = self.view.searcher.reader()
+        if field not in self.lengths:
+            raise Unsupported(field)
+        if (field, text) not in reader:
+            out = (np.zeros(0, np.int64), np.zeros(0, np.float64))
+        else:
+            m = reader.postings(field, text)
+            if not isinstance(m, W3LeafMatcher):
+                raise Unsupported("multi-segment postings")
+            ids, weights = [], []
+            while m.is_active():
+                if m._ids is None:
+                    m._read_ids()
+                if m._weights is None:
+                    m._read_weights()
+                ids.append(np.asarray(m._ids, dtype=np.int64)[m._i:])
+                weights.append(np.asarray(m._weights, dtype=np.float64)[m._i:])
+                m._next_block()
+            ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+            tf = np.concatenate(weights) if weights else np.zeros(0, np.float64)
+            df = reader.doc_frequency(field, text)
+            idf = math.log(self.n / (df + 1)) + 1
+            fl = self.lengths[field][ids]
+            k1, b = self.k1, self.b
+            scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / self.avg[field])))
+            out = (ids, scores)
+        if len(self._cache) >= self.CACHE_TERMS:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = out
+        return out
+
+    def evaluate(self, q) -> tuple:
+        """(scores, matches) of a query as dense arrays over all documents."""
+        if isinstance(q, wq.Term):
+            ids, s = self.term(q.fieldname, q.text)
+            scores = np.zeros(self.n)
+            scores[ids] = s * q.boost
+            match = np.zeros(self.n, dtype=bool)
+            match[ids] = True
+            return scores, match
+        if isinstance(q, (wq.Or, wq.DisjunctionMax, wq.And)):
+            parts = [self.evaluate(sub) for sub in q.subqueries]
+            if not parts:
+                return np.zeros(self.n), np.zeros(self.n, dtype=bool)
+            if isinstance(q, wq.DisjunctionMax):
+                scores = np.maximum.reduce([p[0] for p in parts])
+            else:
+                scores = np.add.reduce([p[0] for p in parts])
+            if isinstance(q, wq.And):
+                match = np.logical_and.reduce([p[1] for p in parts])
+            else:
+                match = np.logical_or.reduce([p[1] for p in parts])
+            return scores * q.boost * match, match
+        if isinstance(q, wq.AndNot):
+            a, am = self.evaluate(q.a)
+            _, bm = self.evaluate(q.b)
+            match = am & ~bm
+            return a * match, match
+        if isinstance(q, wq.Not):
+            _, m = self.evaluate(q.query)
+            return np.zeros(self.n), ~m
+        if isinstance(q, wq.Every):
+            return np.zeros(self.n), np.ones(self.n, dtype=bool)
+        raise Unsupported(type(q).__name__)
+
+    def top(self, q, allowed: np.ndarray, start: int, stop: int) -> list:
+        """[(docnum, score)] of ranks start..stop among the allowed documents, best first."""
+        if not self.ok:
+            raise Unsupported("index has several segments")
+        scores, match = self.evaluate(q)
+        docs = np.flatnonzero(allowed & match)
+        if docs.size == 0:
+            return []
+        s = scores[docs]
+        if stop < docs.size:
+            # the best `stop` documents, then sorted; ties by document number as whoosh does
+            keep = np.argpartition(-s, stop - 1)[:stop]
+            cutoff = s[keep].min()
+            keep = np.flatnonzero(s >= cutoff)
+            docs, s = docs[keep], s[keep]
+        order = np.lexsort((docs, -s))
+        return [(int(docs[i]), float(s[i])) for i in order[start:stop]]
+
+
+def _lengths(perdoc, field: str, n: int) -> np.ndarray:
+    """Every document's length of one field, decoded from whoosh's one-byte length column."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    out = np.ones(n, dtype=np.float64)
+    reader = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if reader is None:
+        return out
+    table = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
+    codes = np.fromiter((reader[d] or 0 for d in range(n)), dtype=np.int64, count=n)
+    lengths = table[codes]
+    lengths[codes == 0] = 1.0  # whoosh's scorer never sees an empty field for a matching term
+    return lengths
