@@ -12,6 +12,7 @@ whoosh's results.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from whoosh import query as wq
@@ -43,6 +44,7 @@ class Ranker:
             self.lengths[f] = _lengths(perdoc, f, self.n)
             self.avg[f] = (reader.field_length(f) / (self.n or 1)) or 1.0
         self._cache: dict = {}
+        self._lock = threading.Lock()
 
     def term(self, field: str, text: str) -> tuple:
         """(document numbers, BM25F scores) of one term, as whoosh's BM25FScorer computes them."""
@@ -76,9 +78,10 @@ class Ranker:
             k1, b = self.k1, self.b
             scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / self.avg[field])))
             out = (ids, scores)
-        if len(self._cache) >= self.CACHE_TERMS:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[key] = out
+        with self._lock:  # server threads share the ranker
+            while len(self._cache) >= self.CACHE_TERMS:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = out
         return out
 
     def evaluate(self, q) -> tuple:
