@@ -135,3 +135,11 @@ def test_explain_toggle_shows_why(client):
     data = client.get("/api/search?q=glacier&explain=1").get_json()
     assert {"field": "title", "term": "glacier"} in [{k: m[k] for k in ("field", "term")}
                                                       for m in data["results"][0]["explanation"]["matched"]]
+
+
+def test_article_page_shows_subheadings_and_lists(client, seed_view):
+    aid = next(i for i in seed_view.ids
+               if seed_view.searcher.stored_fields(seed_view.ids[i])["title"].startswith("Kazakh Doctors"))
+    page = client.get(f"/article/{aid}").get_data(as_text=True)
+    assert '<h2 class="sub">Healthcare Among Lowest-Paid Sectors</h2>' in page
+    assert "<li>Therapists: 460,200 KZT ($890)</li>" in page

@@ -53,7 +53,22 @@ def _period_range(period: str) -> dict:
 @bp.get("/article/<path:article_id>")
 def article_page(article_id):
     a = query.article(view(), article_id)
-    return render_template("article.html", a=a, paragraphs=[p for p in a["body"].split("\n\n") if p.strip()])
+    return render_template("article.html", a=a, blocks=_blocks(a["body"]))
+
+
+def _blocks(body: str) -> list:
+    """The body's paragraphs as (kind, content): "list" (bullet items), "sub" (a subheading) or "p"."""
+    out = []
+    for p in (p.strip() for p in body.split("\n\n")):
+        if not p:
+            continue
+        if p.startswith("• "):
+            out.append(("list", [item[2:] for item in p.split("\n")]))
+        elif len(p.split()) <= 12 and p[-1] not in ".!?:;,”\"'…" and p[0].isupper():
+            out.append(("sub", p))
+        else:
+            out.append(("p", p))
+    return out
 
 
 def _export_request():
