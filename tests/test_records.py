@@ -75,7 +75,9 @@ def test_csv_without_required_columns_is_rejected():
 
 def test_csv_not_utf8_is_rejected_with_its_line():
     data = "title,body\nok,fine\n".encode() + "Привет,мир\n".encode("cp1251")
-    assert rejected(read_csv(data, "f.csv")) == ["f.csv:3: not UTF-8 (byte 19); save the file as UTF-8"]
+    items = list(read_csv(data, "f.csv"))
+    assert rejected(items) == ["f.csv:3: not UTF-8; save the file as UTF-8"]
+    assert [a.title for a in articles(items)] == ["ok"]  # rows before the bad bytes are kept
 
 
 def test_ids_are_derived_when_missing_and_kept_when_given():
@@ -136,3 +138,17 @@ def test_unreadable_file_is_reported(tmp_path, monkeypatch):
         d = tmp_path / "dir.jsonl"
         d.mkdir()
         assert rejected(read_file(d)) == [f"{d}: cannot read file: Is a directory"]
+
+
+
+def test_large_jsonl_and_csv_files_are_streamed(tmp_path, monkeypatch):
+    import search.sources as sources
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100)  # the page limit does not apply to records
+    j = tmp_path / "many.jsonl"
+    j.write_text("".join(json.dumps({"title": f"T{i}", "body": "b" * 50}) + "\n" for i in range(50)))
+    c = tmp_path / "many.csv"
+    c.write_text("title,body\n" + "".join(f"T{i},{'b' * 50}\n" for i in range(50)))
+    assert len(articles(read_file(j))) == 50 and len(articles(read_file(c))) == 50
+    p = tmp_path / "page.txt"
+    p.write_text("Story One About the Caspian Sea Level\n\n" + "word " * 100 + "\n")
+    assert rejected(read_file(p))[0].endswith("MB limit for one page")

@@ -15,7 +15,7 @@ from .pages import parse_page
 from .records import read_csv, read_jsonl
 
 SUFFIXES = {".txt": "page", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 200 * 1024 * 1024  # one scraped page; JSONL and CSV files are streamed
 MAX_BODY_CHARS = 5_000_000  # one article; longer bodies are rejected, not cut
 
 
@@ -69,11 +69,20 @@ def read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
 
 def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
     name = str(path)
+    kind = SUFFIXES[path.suffix.lower()]
     try:
         size = path.stat().st_size
+        if size == 0:
+            yield Rejected(name, "empty file")
+            return
+        if kind in ("jsonl", "csv"):
+            # records are read as a stream, one line (or CSV row) at a time: no size limit
+            with open(path, "rb") as fh:
+                yield from (read_jsonl(fh, name) if kind == "jsonl" else read_csv(fh, name))
+            return
         if size > MAX_FILE_BYTES:
             yield Rejected(name, f"file of {size // (1024 * 1024)} MB is larger than the "
-                                 f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit")
+                                 f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit for one page")
             return
         data = path.read_bytes()
     except OSError as e:
@@ -81,13 +90,6 @@ def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
         return
     if not data.strip():
         yield Rejected(name, "empty file")
-        return
-    kind = SUFFIXES[path.suffix.lower()]
-    if kind == "jsonl":
-        yield from read_jsonl(data, name)
-        return
-    if kind == "csv":
-        yield from read_csv(data, name)
         return
     if b"\x00" in data[:8192]:
         yield Rejected(name, "binary file, not a text page")

@@ -56,9 +56,11 @@ def make_article(rec: dict, where: str, default_source: str) -> Union[Article, R
                    source=values["source"].strip() or default_source, truncated=truncated)
 
 
-def read_jsonl(data: bytes, name: str) -> Iterator[Union[Article, Rejected]]:
-    """Yield one Article or Rejected per non-empty line of a JSON Lines file."""
-    for n, raw in enumerate(data.split(b"\n"), 1):
+def read_jsonl(data, name: str) -> Iterator[Union[Article, Rejected]]:
+    """Yield one Article or Rejected per non-empty line of a JSON Lines file (bytes or a binary file)."""
+    lines = data.split(b"\n") if isinstance(data, (bytes, bytearray)) else data
+    for n, raw in enumerate(lines, 1):
+        raw = raw.rstrip(b"\r\n")
         if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if not raw.strip():
@@ -78,16 +80,29 @@ def read_jsonl(data: bytes, name: str) -> Iterator[Union[Article, Rejected]]:
         yield make_article(rec, where, name)
 
 
-def read_csv(data: bytes, name: str) -> Iterator[Union[Article, Rejected]]:
-    """Yield one Article or Rejected per row of a CSV file whose header names the fields."""
+def read_csv(data, name: str) -> Iterator[Union[Article, Rejected]]:
+    """Yield one Article or Rejected per row of a CSV file (bytes or a binary file) whose header names the fields.
+
+    The file is decoded as it is read; at the first byte that is not UTF-8 the rest of the file is
+    rejected with that line (a decoding error would shift every later row).
+    """
+    if isinstance(data, (bytes, bytearray)):
+        data = io.BytesIO(data)
+    state = {"line": 0}
+
+    def decoded():
+        for raw in data:
+            state["line"] += 1
+            yield raw.decode("utf-8-sig" if state["line"] == 1 else "utf-8")
+
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        # a row-level decode error would shift every later row; reject the file with the offending line
-        line = data[:e.start].count(b"\n") + 1
-        yield Rejected(f"{name}:{line}", f"not UTF-8 (byte {e.start}); save the file as UTF-8")
-        return
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+        yield from _csv_rows(decoded(), name)
+    except UnicodeDecodeError:
+        yield Rejected(f"{name}:{state['line']}", "not UTF-8; save the file as UTF-8")
+
+
+def _csv_rows(text, name: str) -> Iterator[Union[Article, Rejected]]:
+    reader = csv.DictReader(text)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "title" not in header or "body" not in header:
         yield Rejected(f"{name}:1", "CSV header must name at least the columns title and body")
