@@ -71,14 +71,9 @@ def _blocks(body: str) -> list:
     return out
 
 
-def _export_request():
-    req = params.parse(request.args)
-    return req
-
-
 @bp.get("/export.csv")
 def export_csv():
-    req = _export_request()
+    req = params.parse(request.args)
     v = view()
 
     def rows():
@@ -99,7 +94,7 @@ def export_csv():
 
 @bp.get("/export.json")
 def export_json():
-    req = _export_request()
+    req = params.parse(request.args)
     v = view()
 
     def chunks():
