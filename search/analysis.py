@@ -115,6 +115,56 @@ def _token_terms(raw: str, stemmed: bool, keep_stopwords: bool) -> tuple:
     return tuple(stem(t) if stemmed else t for t in split_token(raw) if keep_stopwords or t not in STOPWORDS)
 
 
+def index_positions(text: str, words: set = None) -> dict:
+    """Return {term: [positions]} of a text exactly as `NewsAnalyzer` indexes it, without whoosh tokens.
+
+    The fast path of `search.segments`: each distinct raw token is analyzed once (cached), so a token
+    costs a cache hit and a list append per term. When `words` is given, the unstemmed surface words
+    (stop words included, as `terms(text, stemmed=False, keep_stopwords=True)`) are added to it.
+    """
+    poses: dict = {}
+    pos = 0
+    entry = _index_entry
+    raws = TOKEN_RE.findall(text)
+    for raw in raws:
+        entries, advance, _ = entry(raw)
+        for term, rel in entries:
+            p = poses.get(term)
+            if p is None:
+                poses[term] = [pos + rel]
+            else:
+                p.append(pos + rel)
+        pos += advance
+    if words is not None:
+        for raw in set(raws):
+            words.update(entry(raw)[2])
+    return poses
+
+
+@lru_cache(maxsize=500_000)
+def _index_entry(raw: str) -> tuple:
+    """((term, relative position), ...), positions consumed, surface words: one raw token in index mode.
+
+    Mirrors NewsTokenizer | NewsStopFilter | NewsStemFilter: parts at successive positions, the joined
+    form of a hyphenated word at the first part's position, stop words dropped (their position kept),
+    and a name's variant key at its stem's position.
+    """
+    pieces = split_token(raw)
+    if not pieces:
+        return (), 0, ()
+    name = raw[0].isupper() or bool(_CYRILLIC.match(raw))
+    joined = len(pieces) > 1
+    entries = []
+    for k, piece in enumerate(pieces):
+        rel = 0 if joined and k == len(pieces) - 1 else k
+        if piece in STOPWORDS:
+            continue
+        entries.append((stem(piece), rel))
+        if name:
+            entries.append((VARIANT_MARK + variant_key(piece), rel))
+    return tuple(entries), (len(pieces) - 1 if joined else 1), pieces
+
+
 class NewsTokenizer(Tokenizer):
     """Whoosh tokenizer yielding news terms with positions and character offsets.
 

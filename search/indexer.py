@@ -30,10 +30,10 @@ from typing import Iterable, Optional
 from whoosh import index as windex
 from whoosh.writing import LockError
 
-from . import analysis, sources, spelling, tagging
+from . import segments, sources, spelling, tagging
 from .errors import BadInput, IndexBusy, IndexMissing, IndexOutdated, SearchError
 from .models import Rejected
-from .schema import SCHEMA_VERSION, build_schema, to_document
+from .schema import SCHEMA_VERSION, build_schema, from_stored, to_document
 from .sources.common import now_iso
 
 CURRENT = "CURRENT"
@@ -42,6 +42,10 @@ META = "meta.json"
 KEEP_OLD_GENERATIONS = 1
 PARALLEL_TAGGING_FROM = 400  # articles; below this a worker pool costs more than it saves
 TAG_WORKERS = 4
+PARALLEL_WRITE_FROM = 2000  # documents; below this one process writes one segment
+WRITE_WORKERS = 4  # writer processes (at most one per core)
+SEGMENT_DOCS = 250_000  # documents per segment written by one process (bounds a writer's memory)
+MERGE_SHARE = 0.1  # an incremental run folds in the segments smaller than this share of the largest
 SPELLING_MIN_DOCS = 1000  # from this corpus size on, words seen once are not offered as corrections
 
 
@@ -251,7 +255,7 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
     else:
         ix = windex.create_in(str(new), build_schema())
     try:
-        writer = ix.writer(limitmb=256)
+        writer = segments.FastWriter(ix)
     except LockError as e:
         raise SearchError("the new index generation is locked by another writer") from e
     new_words = words if words is not None else Counter()
@@ -262,30 +266,42 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
             known_people = [t.decode("utf-8") for t in r.lexicon("person")]
     tagged = tagging.unify_people(tagged, known_people)
     try:
-        progress.start("Indexing", len(articles))
+        docs = []
         for a, t in zip(articles, tagged):
             doc = to_document(t)
             old = existing.get(a.id)
             if old is None:
-                writer.add_document(**doc)
                 report.added += 1
             elif old != doc["hash"]:
-                writer.update_document(**doc)
+                writer.delete_by_term("id", a.id)
                 report.updated += 1
             else:
                 report.unchanged += 1
-                if words is not None:
-                    continue  # its words are already counted
-            new_words.update(set(analysis.terms(a.title + "\n" + a.body, stemmed=False, keep_stopwords=True)))
-            progress.advance()
-        progress.finish()
+                continue
+            docs.append(doc)
         if prune and existing:
             report.removed = _prune(ix, writer, {a.id for a in articles})
+        dropped = _small_segments(writer.segments, len(docs)) if docs else []
+        docs.extend(_live_docs(ix, dropped))
+        progress.start("Indexing", len(docs))
+        if len(docs) >= PARALLEL_WRITE_FROM and _workers() > 1:
+            segs, counts = _write_parallel(ix, docs, progress, lock_fd)
+            writer.add_segments(segs)
+        else:
+            counts = Counter()
+            for i, doc in enumerate(docs):
+                writer.add_prepared(doc)
+                if i % 256 == 255:
+                    progress.advance(256)
+            counts = writer.builder.words
+        progress.finish()
+        new_words.update(counts)
         progress.start("Committing", None)
-        writer.commit(optimize=live is None or report.added + report.updated + report.removed > 0)
+        writer.commit(drop_segments=dropped)
         progress.finish()
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:
+            writer.cancel()
         raise
     with ix.reader() as r:
         report.articles = r.doc_count()
@@ -294,6 +310,89 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
             "full": live is None, "added": report.added, "updated": report.updated}
     _write_atomic(new / META, json.dumps(meta, indent=1))
     _fsync_dir(new)
+
+
+def _small_segments(segs: list, adding: int) -> list:
+    """The segments to fold into this run's new segment: those under MERGE_SHARE of the largest.
+
+    Keeps the index at a few large segments plus a few small ones after many incremental runs (every
+    segment adds a pass per query term); whoosh's own merge would go through its slow posting pool.
+    """
+    if len(segs) < 2:
+        return []
+    largest = max(max(s.doc_count() for s in segs), adding)
+    return [s for s in segs if s.doc_count() < MERGE_SHARE * largest]
+
+
+def _live_docs(ix, dropped: list) -> list:
+    """The documents (rebuilt from stored fields) still live in the segments being dropped."""
+    from whoosh.reading import SegmentReader
+    docs = []
+    for seg in dropped:
+        r = SegmentReader(ix.storage, ix.schema, seg)
+        try:
+            docs.extend(from_stored(r.stored_fields(n)) for n in r.all_doc_ids())
+        finally:
+            r.close()
+    return docs
+
+
+def _workers() -> int:
+    return min(os.cpu_count() or 1, WRITE_WORKERS)
+
+
+_SHARED: dict = {}  # set before forking writers: they inherit the documents instead of receiving pickles
+
+
+def _write_parallel(ix, docs: list, progress: Progress, lock_fd: Optional[int]) -> tuple:
+    """Write `docs` as segments from one forked process per core; return (segments, word counts).
+
+    Each process writes contiguous slices of at most SEGMENT_DOCS documents, so document order (and with
+    it the order of equal-score results) does not depend on scheduling.
+    """
+    ctx = mp.get_context("fork")
+    done = ctx.Value("l", 0)
+    n, w = len(docs), _workers()
+    per = -(-n // w)
+    slices = [(i, min(i + per, n)) for i in range(0, n, per)]
+    _SHARED.update(ix=ix, docs=docs, done=done)
+    try:
+        with ctx.Pool(len(slices), initializer=_worker_init, initargs=(lock_fd,)) as pool:
+            results = [pool.apply_async(_write_slice, s) for s in slices]
+            seen = 0
+            while not all(r.ready() for r in results):
+                time.sleep(0.2)
+                now = done.value
+                progress.advance(now - seen)
+                seen = now
+            out = [r.get() for r in results]
+            progress.advance(n - seen)
+    finally:
+        _SHARED.clear()
+    counts = Counter()
+    segs = []
+    for s, c in out:
+        segs.extend(s)
+        counts.update(c)
+    return segs, counts
+
+
+def _write_slice(start: int, end: int) -> tuple:
+    """In a writer process: write docs[start:end] as segments of at most SEGMENT_DOCS documents."""
+    ix, docs, done = _SHARED["ix"], _SHARED["docs"], _SHARED["done"]
+    counts = Counter()
+    segs = []
+
+    def counted(batch):
+        for i, doc in enumerate(batch):
+            yield doc
+            if i % 256 == 255:
+                with done.get_lock():
+                    done.value += 256
+
+    for s in range(start, end, SEGMENT_DOCS):
+        segs.append(segments.write_segment(ix, counted(docs[s:min(s + SEGMENT_DOCS, end)]), counts))
+    return segs, counts
 
 
 def _worker_init(lock_fd: Optional[int]) -> None:

@@ -74,5 +74,13 @@ def to_document(tagged) -> dict:
     return doc
 
 
+def from_stored(stored: dict) -> dict:
+    """Rebuild the field values of a document from its stored fields (to rewrite it into a new segment)."""
+    doc = {k: v for k, v in stored.items()}
+    doc["author_key"] = author_key(stored.get("author", ""))
+    doc["tags"] = " ; ".join(v for f in FACETS for v in split_facet(stored.get(f, "")))
+    return doc
+
+
 def split_facet(value: str) -> list:
     return [v for v in (value or "").split(FACET_SEP) if v]

@@ -1,0 +1,287 @@
+"""The fast write path: whoosh segments written from our own analysis, bypassing whoosh's posting pool.
+
+In: documents as `schema.to_document` makes them. Out: ordinary whoosh W3 segments (the same files,
+bytes and TOC whoosh's own SegmentWriter writes; `tests/test_segments.py` compares them byte for byte).
+
+Why: whoosh's writer runs every posting through a pickled external sort and several Python calls
+(about 110 articles/s here). This module inverts documents in memory into compact arrays, using
+`analysis.index_positions` for the text fields, and writes each term's posting blocks in one go.
+Whoosh internals touched, all in this file: the W3 field writer's term table and postings file, the
+W3 block layout (`_write_blocks`) and W3TermInfo's statistics. Everything else (per-document values,
+columns, deletions, the TOC, locking) goes through whoosh's own classes.
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+from array import array
+from collections import Counter
+from pickle import dumps
+
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+from .analysis import index_positions
+
+FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_positions (NewsAnalyzer's twin)
+BLOCK = 128  # postings per block, as W3Codec
+COMPRESSION = 3  # zlib level, as W3Codec
+_pack_int = struct.Struct("!i").pack
+_pack_uint = struct.Struct("!I").pack
+
+
+def _encode_positions(poslist) -> bytes:
+    """whoosh.formats.Positions.encode, for a list of positions."""
+    deltas, base = [], 0
+    for p in poslist:
+        deltas.append(p - base)
+        base = p
+    return _pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+_SINGLES: dict = {}
+
+
+def _single(p: int) -> bytes:
+    """The encoded value of a posting with one position (most postings): computed once per position."""
+    v = _SINGLES.get(p)
+    if v is None:
+        v = _SINGLES[p] = _encode_positions((p,))
+    return v
+
+
+class SegmentBuilder:
+    """Collects documents for one new segment and writes its files.
+
+    Use: `add(doc)` for each document in docnum order, then `finish()` (postings) on the writers given.
+    """
+
+    def __init__(self, schema, perdocwriter, fieldwriter):
+        self.schema = schema
+        self.perdoc = perdocwriter
+        self.fieldwriter = fieldwriter
+        self.docnum = 0
+        self.words = Counter()  # surface word -> documents (titles and bodies), for the spelling index
+        self._doc_words = set()
+        # text fields: term -> [docnums, frequencies, flat positions]; others: term -> [docnums, weights, values]
+        self.pos_postings = {f: {} for f in FAST_FIELDS}
+        self.other_postings = {}
+        self.lengths = {}  # field -> array of each document's length byte (whoosh's lossy length_to_byte)
+        self._fields = sorted(schema.names())
+
+    def add(self, doc: dict) -> None:
+        """Add one document (field -> value); the equivalent of whoosh's SegmentWriter.add_document."""
+        schema, perdoc, docnum = self.schema, self.perdoc, self.docnum
+        perdoc.start_doc(docnum)
+        self._doc_words.clear()
+        for name in self._fields:
+            value = doc.get(name)
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            if field.indexed:
+                if name in self.pos_postings:
+                    length = self._add_text(name, value, docnum)
+                else:
+                    length = self._add_other(name, field, value, docnum)
+                if not field.scorable:
+                    length = 0
+                if length:
+                    self._length_array(name)[docnum] = length_to_byte(length)
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                perdoc.add_column_value(name, column, field.to_column_value(value))
+        perdoc.finish_doc()
+        self.words.update(self._doc_words)
+        self.docnum += 1
+
+    def _length_array(self, name: str) -> array:
+        arr = self.lengths.get(name)
+        if arr is None:
+            arr = self.lengths[name] = array("I")
+        if len(arr) <= self.docnum:
+            arr.extend([0] * (self.docnum + 1 - len(arr)))
+        return arr
+
+    def _add_text(self, name: str, value: str, docnum: int) -> int:
+        terms = self.pos_postings[name]
+        poses = index_positions(value, self._doc_words if name != "tags" else None)
+        length = 0
+        for term, plist in poses.items():
+            entry = terms.get(term)
+            if entry is None:
+                entry = terms[term] = (array("I"), array("I"), array("I"))
+            entry[0].append(docnum)
+            entry[1].append(len(plist))
+            entry[2].extend(plist)
+            length += len(plist)
+        return length
+
+    def _add_other(self, name: str, field, value, docnum: int) -> int:
+        terms = self.other_postings.setdefault(name, {})
+        length = 0
+        for btext, freq, weight, vbytes in field.index(value):
+            entry = terms.get(btext)
+            if entry is None:
+                entry = terms[btext] = (array("I"), array("f"), [])
+            entry[0].append(docnum)
+            entry[1].append(weight)
+            entry[2].append(vbytes)
+            length += freq
+        return length
+
+    def finish(self) -> None:
+        """Write the term table and postings of every field (the fieldwriter is closed by the caller)."""
+        fw = self.fieldwriter
+        names = sorted(set(self.other_postings) | {f for f, t in self.pos_postings.items() if t})
+        for name in names:
+            field = self.schema[name]
+            fw.start_field(name, field)
+            key = pack_ushort(fw._fieldid)
+            lengths = self.lengths.get(name)
+            if lengths is not None and len(lengths) < self.docnum:
+                lengths.extend([0] * (self.docnum - len(lengths)))
+            if name in self.pos_postings:
+                boost = field.format.field_boost
+                terms = self.pos_postings[name]
+                for term in sorted(terms, key=lambda t: t.encode("utf-8")):
+                    docs, freqs, flat = terms[term]
+                    if max(freqs) == 1:
+                        values = [_single(p) for p in flat]
+                    else:
+                        values, i = [], 0
+                        for n in freqs:
+                            values.append(_single(flat[i]) if n == 1 else _encode_positions(flat[i:i + n]))
+                            i += n
+                    weights = array("f", [n * boost for n in freqs]) if boost != 1 else array("f", freqs)
+                    self._write_term(key + term.encode("utf-8"), docs, weights, values, lengths, field.format)
+            else:
+                terms = self.other_postings[name]
+                for btext in sorted(terms):
+                    docs, weights, values = terms[btext]
+                    self._write_term(key + btext, docs, weights, values, lengths, field.format)
+            fw.finish_field()
+
+    def _write_term(self, key: bytes, docs, weights, values, lengths, fmt) -> None:
+        """Write one term's posting blocks exactly as W3PostingsWriter does, and its term-table row."""
+        postfile = self.fieldwriter._postfile
+        fixed = fmt.fixed_value_size()
+        info = W3TermInfo()
+        start = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        n = len(docs)
+        for b in range(0, n, BLOCK):
+            ids, ws = docs[b:b + BLOCK], weights[b:b + BLOCK]
+            minlen, maxlen = None, 0
+            if lengths is not None:
+                # as whoosh reads lengths back: byte 0 means no length
+                lens = [v for v in (lengths[d] for d in ids) if v]
+                if lens:
+                    minlen, maxlen = byte_to_length(min(lens)), byte_to_length(max(lens))
+            maxw = max(ws)
+            maxweight = maxw if maxw > 0 else 0
+            if fixed is None or fixed < 0:
+                vs = tuple(values[b:b + BLOCK])
+            elif fixed == 0:
+                vs = None
+            else:
+                vs = b"".join(values[b:b + BLOCK])
+            first = ws[0]
+            if min(ws) == maxw:  # the weights as W3PostingsWriter._mini_weights gives them
+                mw = None if first == 1.0 else first
+            else:
+                mw = tuple(ws)
+            deltas = (ids[0],) + tuple([b - a for a, b in zip(ids, ids[1:])])
+            data = zlib.compress(dumps((deltas, mw, vs), 2), COMPRESSION)
+            infobytes = dumps((len(ids), ids[-1], maxweight, COMPRESSION, length_to_byte(minlen),
+                               length_to_byte(maxlen)), 2)
+            size = len(infobytes) + len(data)
+            postfile.write(_pack_int(-size if b + BLOCK >= n else size))
+            postfile.write(infobytes)
+            postfile.write(data)
+            # the term's statistics, block by block as W3TermInfo.add_block gathers them
+            info._weight += sum(ws)
+            info._df += len(ids)
+            if info._minlength is None or minlen is None:
+                info._minlength = minlen if info._minlength is None else info._minlength
+            else:
+                info._minlength = min(info._minlength, minlen)
+            info._maxlength = max(info._maxlength, maxlen)
+            info._maxweight = max(info._maxweight, maxweight)
+            if info._minid is None:
+                info._minid = ids[0]
+            info._maxid = ids[-1]
+        info.set_extent(start, postfile.tell() - start)
+        self.fieldwriter._tindex.add(key, info.to_bytes())
+
+
+class FastWriter(SegmentWriter):
+    """whoosh's SegmentWriter with `add_prepared` (the fast path) and segments written by other processes.
+
+    Deletions, the TOC, locking and cancel are whoosh's own. Merging is ours (`commit(merge_into=...)`):
+    whoosh's merge would send every posting of the merged segments through its slow pool.
+    """
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.builder = SegmentBuilder(self.schema, self.perdocwriter, self.fieldwriter)
+        self.extra_segments = []
+
+    def add_prepared(self, doc: dict) -> None:
+        self.builder.add(doc)
+        self.docnum = self.builder.docnum
+        self._added = True
+
+    def add_document(self, **fields):
+        raise NotImplementedError("FastWriter indexes through add_prepared")
+
+    def add_segments(self, segments: list) -> None:
+        """Add whole segments written into this index's storage by `write_segment` (in other processes)."""
+        self.extra_segments.extend(segments)
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        self.builder.finish()
+        self.fieldwriter.close()
+
+    def commit(self, drop_segments=(), **_ignored):
+        """Write the new segment and the TOC; `drop_segments` are left out (their documents were re-added)."""
+        self._check_state()
+        dropped = {s.segment_id() for s in drop_segments}
+        final = [s for s in self.segments if s.segment_id() not in dropped]
+        if self._added:
+            final.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        final.extend(self.extra_segments)
+        self._commit_toc(final)
+        self._finish()
+
+
+def write_segment(ix, docs, words: Counter = None, compound: bool = True):
+    """Write `docs` (an iterable of prepared documents) as one new segment of `ix`; return the Segment.
+
+    Takes no lock and writes no TOC: the caller (a worker process) hands the Segment to a FastWriter.
+    When `words` is given, the document frequencies of the documents' surface words are added to it.
+    """
+    from whoosh.codec import default_codec
+    codec = default_codec()
+    segment = codec.new_segment(ix.storage, ix.indexname)
+    perdoc = codec.per_document_writer(ix.storage, segment)
+    fieldwriter = codec.field_writer(ix.storage, segment)
+    builder = SegmentBuilder(ix.schema, perdoc, fieldwriter)
+    for doc in docs:
+        builder.add(doc)
+    perdoc.close()
+    builder.finish()
+    fieldwriter.close()
+    segment.set_doc_count(builder.docnum)
+    if compound and segment.should_assemble():
+        segment.create_compound_file(ix.storage)
+    if words is not None:
+        words.update(builder.words)
+    return segment

@@ -1,0 +1,155 @@
+"""The fast write path (search.segments) against whoosh's own writer: the same index."""
+import io
+import pickle
+import struct
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import index as windex
+
+from search import analysis, indexer, segments, sources, tagging
+from search.indexer import build_index
+from search.sources.records import make_article
+from search.schema import build_schema, from_stored, to_document
+from search.synth import generate_corpus
+from search.view import IndexView
+
+from .conftest import ROOT, write_jsonl
+
+EDGE_TEXT = ("Nur-Sultan’s U.S. 5.4% Türkiye e.g. Токаев-Жапаров the-of x-x a-b-c O'Neil -- ’s 1,200 "
+             "Kassym-Jomart Tokayev met Tokaev and ТОКАЕВ; well-known al-Farabi 2023-24")
+
+
+def _docs(n_synthetic: int) -> list:
+    arts = [a for f in sorted((ROOT / "seeds").glob("*.txt")) for a in sources.read_file(f)]
+    arts += [make_article(r, f"synthetic:{i}", "synthetic") for i, r in enumerate(generate_corpus(n_synthetic))]
+    docs = [to_document(tagging.tag(a)) for a in arts]
+    docs.append(dict(docs[0], id="edge", title="X", body=EDGE_TEXT, tags="", country="", person="", topic=""))
+    return docs
+
+
+def _files(folder: Path) -> dict:
+    """Segment files by name without the (random) segment id; the TOC is left out (it names the id)."""
+    out = {}
+    for f in folder.iterdir():
+        if f.name.startswith("MAIN_") and not f.name.endswith("WRITELOCK"):
+            out[f.name.split(".", 1)[1]] = f.read_bytes()
+    return out
+
+
+def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path):
+    docs = _docs(400)  # common terms pass 128 postings, so terms span several blocks
+    a, b = tmp_path / "whoosh", tmp_path / "fast"
+    a.mkdir(), b.mkdir()
+    ix = windex.create_in(str(a), build_schema())
+    w = ix.writer(compound=False)
+    for d in docs:
+        w.add_document(**d)
+    w.commit()
+    ix2 = windex.create_in(str(b), build_schema())
+    seg = segments.write_segment(ix2, docs, compound=False)
+    w2 = segments.FastWriter(ix2)
+    w2.add_segments([seg])
+    w2.commit()
+    ref, got = _files(a), _files(b)
+    assert sorted(ref) == sorted(got)
+    assert {"trm", "pst", "_stored.col", "_body_len.col", "id.col"} <= set(ref)
+    for name in ref:
+        if name not in ("trm", "pst"):  # see below
+            assert got[name] == ref[name], name
+    # Postings: the same blocks with the same contents. The bytes may be shorter: a value shared by
+    # several postings is one object, which pickle writes once and refers back to.
+    with ix.reader() as r1, ix2.reader() as r2:
+        assert r1.doc_count() == r2.doc_count() == len(docs)
+        assert list(r1.iter_docs()) == list(r2.iter_docs())
+        terms = list(r1.all_terms())
+        assert terms == list(r2.all_terms())
+        for field, text in terms:
+            i1, i2 = r1.term_info(field, text), r2.term_info(field, text)
+            assert _stats(i1) == _stats(i2), (field, text)
+            assert _blocks(ref["pst"], i1.extent()) == _blocks(got["pst"], i2.extent()), (field, text)
+
+
+def _stats(info) -> tuple:
+    return (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight(),
+            info.min_id(), info.max_id())
+
+
+def _blocks(data: bytes, extent) -> list:
+    """The posting blocks of one term: (is last, info tuple, contents tuple) each."""
+    offset, length = extent
+    length = length[0] if isinstance(length, tuple) else length  # W3TermInfo.from_bytes leaves a 1-tuple
+    pos, end, out = offset + 4, offset + length, []  # skip the 4-byte header
+    while pos < end:
+        (size,) = struct.unpack("!i", data[pos:pos + 4])
+        block = io.BytesIO(data[pos + 4:pos + 4 + abs(size)])
+        info = pickle.Unpickler(block).load()
+        out.append((size < 0, info, pickle.loads(zlib.decompress(block.read()))))
+        pos += 4 + abs(size)
+    return out
+
+
+def _reference_positions(text: str) -> dict:
+    out = defaultdict(list)
+    for t in build_schema()["body"].analyzer(text, positions=True, mode="index"):
+        out[t.text].append(t.pos)
+    return dict(out)
+
+
+@pytest.mark.parametrize("text", [EDGE_TEXT, "", "...", "the of and", "A-B-C-D e-mail", "x-x X-X xx"])
+def test_index_positions_equal_the_analyzer_on_edge_cases(text):
+    words = set()
+    assert analysis.index_positions(text, words) == _reference_positions(text)
+    assert words == set(analysis.terms(text, stemmed=False, keep_stopwords=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("aAbzZ-’'. ,5%тТжЖéü\n") + ["Tokayev", "the", "U.S.", "x-x"]),
+                max_size=40).map("".join))
+def test_index_positions_equal_the_analyzer_on_any_text(text):
+    assert analysis.index_positions(text) == _reference_positions(text)
+
+
+def test_stored_fields_rebuild_the_document():
+    doc = _docs(0)[3]
+    ix_schema = build_schema()
+    stored = {k: v for k, v in doc.items() if ix_schema[k].stored}
+    assert from_stored(stored) == doc
+
+
+def _segment_sizes(idx: Path) -> list:
+    ix = windex.open_dir(str(indexer.current_generation(str(idx))))
+    return sorted(s.doc_count() for s in ix._segments())
+
+
+def test_parallel_build_then_incremental_runs_keep_few_segments(tmp_path, monkeypatch):
+    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
+    monkeypatch.setattr(indexer, "SEGMENT_DOCS", 150)
+    recs = list(generate_corpus(400))
+    src = write_jsonl(tmp_path / "a.jsonl", recs)
+    idx = tmp_path / "index"
+    report = build_index([str(src)], str(idx))
+    assert report.added == 400
+    assert _segment_sizes(idx) == [50, 50, 150, 150]  # two processes, each 150 + 50
+    view = IndexView(str(idx))
+    assert sorted(view.ids, key=view.ids.get) == [r["id"] for r in recs]  # document order is input order
+    # a small run adds a small segment
+    more = write_jsonl(tmp_path / "b.jsonl", list(generate_corpus(410))[400:] + [dict(recs[0], title="Zqxjvk report")])
+    report = build_index([str(more)], str(idx))
+    assert (report.added, report.updated) == (10, 1)
+    assert _segment_sizes(idx) == [11, 50, 50, 149, 150]  # live documents: the updated one is deleted
+    # the next small run folds the small segment in: its live documents are rewritten from stored fields
+    last = write_jsonl(tmp_path / "c.jsonl", list(generate_corpus(415))[410:])
+    build_index([str(last)], str(idx))
+    assert _segment_sizes(idx) == [16, 50, 50, 149, 150]
+    view = IndexView(str(idx))
+    assert len(view.ids) == len(set(view.ids)) == 415
+    from search.query import build_request, run
+    hits = [h.id for h in run(build_request("Zqxjvk"), view).hits]
+    assert hits == [recs[0]["id"]]
+    stored = view.searcher.stored_fields(view.docnum(recs[0]["id"]))
+    assert stored["title"] == "Zqxjvk report"
