@@ -36,6 +36,7 @@ from .synth import KINDS, build_vocabulary, generate_corpus, query_mix  # noqa: 
 from .view import IndexView
 
 WARMUP, HTTP_CLIENTS, HTTP_BUDGET_S, SERVER_START_S = 20, 4, 60.0, 30.0
+INCREMENTAL_DOCS = 1000  # articles added to the built index by an incremental run
 
 def to_fts(q: str) -> tuple:
     """Translate a mix query to FTS5: (query, OR fallback or None); every term is quoted, so nothing is special.
@@ -169,6 +170,7 @@ def run_bench(docs: int = 2000, queries: int = 200, progress=None, http: bool = 
             view.close()
         res["peak_rss_mb"] = _rss_mb()
         res["http"] = _http_bench(idx_dir, mix, progress) if http else None
+        engines["casearch"]["incremental"] = _incremental(tmp, idx_dir, docs, seed, progress)
     progress.finish()
     a, b = engines["casearch"], engines["sqlite_fts5"]
     res["ratios"] = {k: round(a[f"{k}_ms"] / b[f"{k}_ms"], 2) if b[f"{k}_ms"] else None
@@ -176,6 +178,18 @@ def run_bench(docs: int = 2000, queries: int = 200, progress=None, http: bool = 
     res["ratios"]["index_docs_per_s"] = round(a["index_docs_per_s"] / b["index_docs_per_s"], 2)
     res["table"] = _table(res)
     return res
+
+
+def _incremental(tmp: str, idx_dir: str, docs: int, seed: int, progress) -> dict:
+    """Add INCREMENTAL_DOCS new articles to the built index (an incremental `casearch index` run)."""
+    extra = Path(tmp) / "more.jsonl"
+    with open(extra, "w", encoding="utf-8") as fh:
+        for i, rec in enumerate(generate_corpus(INCREMENTAL_DOCS, seed + 1)):
+            fh.write(json.dumps(dict(rec, id=f"more-{i:07d}"), ensure_ascii=False) + "\n")
+    progress.start(f"Adding {INCREMENTAL_DOCS:,} articles", None)
+    t0 = time.perf_counter()
+    report = build_index([str(extra)], idx_dir)
+    return {"added": report.added, "seconds": round(time.perf_counter() - t0, 2), "articles": report.articles}
 
 
 def _build_figures(out: dict, docs: int, t0: float, files) -> None:
@@ -253,6 +267,7 @@ def _http_bench(idx_dir: str, mix: list, progress) -> dict:
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(cmd, cwd=str(config.ROOT), stdout=subprocess.DEVNULL, stderr=log)
         try:
+            t_start = time.perf_counter()
             deadline = time.monotonic() + SERVER_START_S
             while _get(opener, base + "q=", deadline, timeout=2) in ("error", None):
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -260,9 +275,9 @@ def _http_bench(idx_dir: str, mix: list, progress) -> dict:
                     raise SearchError(f"casearch serve did not answer within {SERVER_START_S:.0f} s: "
                                       f"{log.read().decode('utf-8', 'replace').strip()[-300:]}")
                 time.sleep(0.1)
+            out = {"start_s": round(time.perf_counter() - t_start, 2), "rss_after_start_mb": _proc_rss_mb(proc.pid)}
             for u in urls[:WARMUP]:
                 _get(opener, u, time.monotonic() + HTTP_BUDGET_S)
-            out = {}
             for clients in (1, HTTP_CLIENTS):
                 progress.start(f"HTTP with {clients} client(s)", None)
                 deadline, t0 = time.monotonic() + HTTP_BUDGET_S, time.perf_counter()
@@ -271,6 +286,7 @@ def _http_bench(idx_dir: str, mix: list, progress) -> dict:
                 ms = [g for g in got if isinstance(g, float)]
                 out[f"clients_{clients}"] = {**_percentiles(ms, (50, 95)), "n": len(ms), "errors": got.count("error"),
                                              "qps": round(len(ms) / (time.perf_counter() - t0), 2)}
+            out["rss_after_queries_mb"] = _proc_rss_mb(proc.pid)
             return out
         finally:
             proc.terminate()
@@ -279,6 +295,17 @@ def _http_bench(idx_dir: str, mix: list, progress) -> dict:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _proc_rss_mb(pid: int) -> float:
+    """Resident memory of another process (Linux /proc), or 0.0 where that cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
 
 
 def _get(opener, url: str, deadline: float, timeout: float = 10):
@@ -314,9 +341,16 @@ def _table(res: dict) -> str:
         lines.append(f"  {label:<22}{x['p50_ms']:>7.2f} /{x['p95_ms']:>7.2f}"
                      f"{y['p50_ms']:>9.2f} /{y['p95_ms']:>7.2f}")
     if res["http"]:
-        for key, c in res["http"].items():
+        h = res["http"]
+        lines.append(f"casearch serve: answering {h['start_s']:.2f} s after start; RSS {h['rss_after_start_mb']:.1f} MB "
+                     f"after start, {h['rss_after_queries_mb']:.1f} MB after the HTTP queries")
+        for key, c in ((k, v) for k, v in h.items() if k.startswith("clients_")):
             lines.append(f"HTTP /api/search, {key.split('_')[1]} client(s): p50 {c['p50_ms']:.2f} ms, p95 "
                          f"{c['p95_ms']:.2f} ms, {c['qps']:.2f} queries/s, {c['n']} answered, {c['errors']} errors")
+    inc = a.get("incremental")
+    if inc:
+        lines.append(f"incremental run: {inc['added']:,} articles added to the index in {inc['seconds']:.2f} s "
+                     f"({inc['articles']:,} articles after it)")
     return "\n".join(lines + [
         f"peak RSS of the whole run (process peak): {res['peak_rss_mb']:.2f} MB",
         f"SQLite's build spent {b['tag_seconds']:.2f} s of its {b['index_seconds']:.2f} s in the product's taggers",

@@ -4,10 +4,9 @@ In: a whoosh query built of Term, Or, And, AndNot, Not, DisjunctionMax and Every
 allowed documents. Out: the top documents with the same scores whoosh's BM25F gives (Or and And add,
 DisjunctionMax takes the best, AndNot keeps the left side), in the same order (score, then document
 number). Anything else (phrases, proximity, ranges) raises `Unsupported` and the caller uses whoosh's
-own search. This is the narrow seam into whoosh internals, next to `view.postings_ids`: it reads each
-block's weights and the per-document length column, and it only runs on single-segment indexes
-(`casearch index` merges to one segment on every change). tests/test_ranking_parity.py holds it to
-whoosh's results.
+own search. Its reads of whoosh internals go through `view.read_postings` (each block's weights) and
+`_lengths` (each segment's length column); every segment is covered, deleted documents are masked by the
+caller. tests/test_ranking_parity.py holds it to whoosh's results on one segment and on several.
 """
 from __future__ import annotations
 
@@ -16,8 +15,9 @@ import threading
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
+
+from .view import read_postings
 
 
 class Unsupported(Exception):
@@ -33,15 +33,13 @@ class Ranker:
         self.view = view
         self.k1, self.b = k1, b
         reader = view.searcher.reader()
-        self.ok = reader.is_atomic()
         self.n = view.n
         self.lengths = {}
         self.avg = {}
-        if not self.ok:
-            return
-        perdoc = reader._perdoc
+        leaves = list(reader.leaf_readers())
         for f in fields:
-            self.lengths[f] = _lengths(perdoc, f, self.n)
+            parts = [_lengths(leaf._perdoc, f, leaf.doc_count_all()) for leaf, _ in leaves if hasattr(leaf, "_perdoc")]
+            self.lengths[f] = np.concatenate(parts) if parts else np.ones(self.n)
             self.avg[f] = (reader.field_length(f) / (self.n or 1)) or 1.0
         self._cache: dict = {}
         self._lock = threading.Lock()
@@ -58,20 +56,7 @@ class Ranker:
         if (field, text) not in reader:
             out = (np.zeros(0, np.int64), np.zeros(0, np.float64))
         else:
-            m = reader.postings(field, text)
-            if not isinstance(m, W3LeafMatcher):
-                raise Unsupported("multi-segment postings")
-            ids, weights = [], []
-            while m.is_active():
-                if m._ids is None:
-                    m._read_ids()
-                if m._weights is None:
-                    m._read_weights()
-                ids.append(np.asarray(m._ids, dtype=np.int64)[m._i:])
-                weights.append(np.asarray(m._weights, dtype=np.float64)[m._i:])
-                m._next_block()
-            ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
-            tf = np.concatenate(weights) if weights else np.zeros(0, np.float64)
+            ids, tf = read_postings(reader, field, text, weights=True)
             df = reader.doc_frequency(field, text)
             idf = math.log(self.n / (df + 1)) + 1
             fl = self.lengths[field][ids]
@@ -120,8 +105,6 @@ class Ranker:
 
     def top(self, q, allowed: np.ndarray, start: int, stop: int) -> list:
         """[(docnum, score)] of ranks start..stop among the allowed documents, best first."""
-        if not self.ok:
-            raise Unsupported("index has several segments")
         scores, match = self.evaluate(q)
         docs = np.flatnonzero(allowed & match)
         if docs.size == 0:

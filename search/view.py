@@ -26,36 +26,59 @@ BM25_K1 = 1.2
 POSTINGS_CACHE = 4096  # terms whose document lists stay in memory
 
 
-def postings_ids(reader, field: str, text: str) -> np.ndarray:
-    """Read a term's document numbers as one array.
+def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
+    """A term's (document numbers, weights or None) over every segment, deleted documents included.
 
-    The seam into whoosh internals: a single-segment index gives a W3LeafMatcher whose blocks hold their
-    ids as arrays, read a block at a time; anything else goes through the public `all_ids()`.
-    tests/test_view.py checks both paths against whoosh's own search.
+    The seam into whoosh internals: each segment's term matcher is a W3LeafMatcher whose blocks hold
+    their ids and weights as arrays, read a block at a time, and shifted by the segment's document
+    offset. Deleted documents are left in: callers mask them out with `IndexView.live` (whoosh's own
+    deletion filter would hide the blocks). tests/test_view.py and tests/test_ranking_parity.py check
+    the results against whoosh's own search, on one segment and on several with deletions.
     """
-    if (field, text) not in reader:
-        return np.zeros(0, dtype=np.int64)
-    m = reader.postings(field, text)
-    if not isinstance(m, W3LeafMatcher):
-        return np.fromiter(m.all_ids(), dtype=np.int64)
-    parts = []
-    while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        parts.append(np.asarray(m._ids, dtype=np.int64)[m._i:])
-        m._next_block()
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    ids, ws = [], []
+    for leaf, base in reader.leaf_readers():
+        if (field, text) not in leaf:
+            continue
+        m = leaf._terms.matcher(field, leaf._text_to_bytes(field, text), leaf.schema[field].format)
+        if not isinstance(m, W3LeafMatcher):  # another codec: the public API (deletions filtered)
+            m = leaf.postings(field, text)
+            while m.is_active():
+                ids.append(np.array([m.id() + base], np.int64))
+                ws.append(np.array([m.weight()], np.float64))
+                m.next()
+            continue
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            ids.append(np.asarray(m._ids, dtype=np.int64)[m._i:] + base)
+            if weights:
+                if m._weights is None:
+                    m._read_weights()
+                ws.append(np.asarray(m._weights, dtype=np.float64)[m._i:])
+            m._next_block()
+    out_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+    if not weights:
+        return out_ids, None
+    return out_ids, (np.concatenate(ws) if ws else np.zeros(0, np.float64))
+
+
+def postings_ids(reader, field: str, text) -> np.ndarray:
+    """A term's document numbers as one array (deleted documents included: see read_postings)."""
+    return read_postings(reader, field, text)[0]
 
 
 class FacetArrays:
     """One facet's values and, for each value, the sorted document numbers that carry it."""
 
-    def __init__(self, reader, fieldname: str, n: int):
+    def __init__(self, reader, fieldname: str, n: int, live: np.ndarray):
         self.values = []
         self.postings = []
         for term in reader.lexicon(fieldname):
             value = term.decode("utf-8") if isinstance(term, bytes) else term
-            docs = np.fromiter(reader.postings(fieldname, term).all_ids(), dtype=np.int64)
+            docs = postings_ids(reader, fieldname, term)
+            docs = docs[live[docs]]
+            if not docs.size:
+                continue  # every article with this value was deleted
             self.values.append(value)
             self.postings.append(docs)
         self.index = {v: i for i, v in enumerate(self.values)}
@@ -115,7 +138,7 @@ class IndexView:
             iso = dates[d]
             if iso:
                 self.dates[d] = int(iso.replace("-", ""))
-        self.facets = {f: FacetArrays(reader, f, n) for f in ("country", "person", "topic")}
+        self.facets = {f: FacetArrays(reader, f, n, self.live) for f in ("country", "person", "topic")}
         self._speller: Optional[Speller] = None
         self._postings_cache: dict = {}
         self._ranker = None

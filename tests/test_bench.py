@@ -2,6 +2,7 @@
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -120,5 +121,26 @@ def test_run_bench_answers_every_query_on_both_engines():
         assert all(set(v) == {"p50_ms", "p95_ms", "n"} for v in e["by_kind"].values())
     assert set(res["ratios"]) == {"p50", "p95", "p99", "index_docs_per_s"}
     assert all(isinstance(v, float) for v in res["ratios"].values())
+    assert res["engines"]["casearch"]["incremental"]["added"] == bench.INCREMENTAL_DOCS
+    assert res["engines"]["casearch"]["incremental"]["articles"] == 300 + bench.INCREMENTAL_DOCS
     assert "casearch" in res["table"] and "sqlite_fts5" in res["table"]
+    assert f"{bench.INCREMENTAL_DOCS:,} articles added to the index" in res["table"]
     json.dumps(res)  # what `casearch bench --json` prints
+
+
+def test_the_bench_command_runs_a_2000_article_smoke_test_with_the_real_server():
+    """The CI smoke run of `casearch bench` (no timing asserted): every figure present, no errors."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "search", "bench", "--docs", "2000", "--queries", "40", "--json"],
+                         capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
+    assert out.returncode == 0, out.stderr[-2000:]
+    res = json.loads(out.stdout)
+    assert res["docs"] == 2000
+    for name in ("casearch", "sqlite_fts5"):
+        assert res["engines"][name]["answered"] == 40 and res["engines"][name]["errors"] == []
+    assert res["engines"]["casearch"]["incremental"]["articles"] == 3000
+    h = res["http"]
+    assert h["start_s"] > 0 and h["rss_after_start_mb"] > 0 and h["rss_after_queries_mb"] > 0
+    for clients in ("clients_1", f"clients_{bench.HTTP_CLIENTS}"):
+        assert h[clients]["n"] == 40 and h[clients]["errors"] == 0

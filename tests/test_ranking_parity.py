@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
+from search import indexer
 from search.indexer import build_index
 from search.ranking import Unsupported
 from search.view import IndexView
@@ -14,11 +15,30 @@ DOCS = [{"id": f"d{i}", "title": " ".join(WORDS[(i * 7 + k) % len(WORDS)].capita
          "body": " ".join(WORDS[(i * 3 + k * 5) % len(WORDS)] for k in range(5 + i % 40))} for i in range(500)]
 
 
-@pytest.fixture(scope="module")
-def view(tmp_path_factory):
+@pytest.fixture(scope="module", params=["one segment", "segments with deletions"])
+def view(tmp_path_factory, request):
+    """The same articles in one segment, or in four written by two processes plus a fifth from an
+    incremental run that replaced 40 of them (so the older segments hold deleted documents)."""
     d = tmp_path_factory.mktemp("rank")
-    build_index([str(write_jsonl(d / "r.jsonl", DOCS))], str(d / "index"))
-    return IndexView(str(d / "index"))
+    if request.param == "one segment":
+        build_index([str(write_jsonl(d / "r.jsonl", DOCS))], str(d / "index"))
+    else:
+        saved = indexer.PARALLEL_WRITE_FROM, indexer.SEGMENT_DOCS
+        indexer.PARALLEL_WRITE_FROM, indexer.SEGMENT_DOCS = 100, 150
+        try:
+            build_index([str(write_jsonl(d / "r.jsonl", DOCS))], str(d / "index"))
+            changed = [dict(x, body=x["body"] + " water gas") for x in DOCS[::12][:40]]
+            build_index([str(write_jsonl(d / "u.jsonl", changed))], str(d / "index"))
+        finally:
+            indexer.PARALLEL_WRITE_FROM, indexer.SEGMENT_DOCS = saved
+    v = IndexView(str(d / "index"))
+    reader = v.searcher.reader()
+    if request.param == "one segment":
+        assert reader.is_atomic()
+    else:
+        assert len(list(reader.leaf_readers())) == 5 and reader.has_deletions()
+        assert v.doc_count == 500
+    return v
 
 
 T = wq.Term
