@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import chain
 from functools import lru_cache
 from pathlib import Path
 
@@ -103,16 +104,17 @@ def split_token(raw: str) -> tuple:
 
 def terms(text: str, stemmed: bool = True, keep_stopwords: bool = False) -> list:
     """Return the index terms of a text, in order, as the analyzer makes them (for snippets and tests)."""
-    out = []
-    extend = out.extend
-    for raw in TOKEN_RE.findall(text):
-        extend(_token_terms(raw, stemmed, keep_stopwords))
-    return out
+    return list(chain.from_iterable(map(_TERM_FUNCS[stemmed, keep_stopwords], TOKEN_RE.findall(text))))
 
 
 @lru_cache(maxsize=500_000)
 def _token_terms(raw: str, stemmed: bool, keep_stopwords: bool) -> tuple:
     return tuple(stem(t) if stemmed else t for t in split_token(raw) if keep_stopwords or t not in STOPWORDS)
+
+
+# one cached single-argument function per (stemmed, keep_stopwords), so `terms` maps tokens at C speed
+_TERM_FUNCS = {(st, keep): lru_cache(maxsize=500_000)(lambda raw, st=st, keep=keep: _token_terms(raw, st, keep))
+               for st in (True, False) for keep in (True, False)}
 
 
 def index_positions(text: str, words: set = None) -> dict:

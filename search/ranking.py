@@ -3,10 +3,11 @@
 In: a whoosh query built of Term, Or, And, AndNot, Not, DisjunctionMax and Every nodes, and a mask of
 allowed documents. Out: the top documents with the same scores whoosh's BM25F gives (Or and And add,
 DisjunctionMax takes the best, AndNot keeps the left side), in the same order (score, then document
-number). Anything else (phrases, proximity, ranges) raises `Unsupported` and the caller uses whoosh's
-own search. Its reads of whoosh internals go through `view.read_postings` (each block's weights) and
-`_lengths` (each segment's length column); every segment is covered, deleted documents are masked by the
-caller. tests/test_ranking_parity.py holds it to whoosh's results on one segment and on several.
+number). Phrases and proximity ("a b"~5) score as whoosh's SpanNear2 does: the sum of their words, in
+the documents where the positions form the phrase. Anything else (ranges) raises `Unsupported` and the
+caller uses whoosh's own search. Its reads of whoosh internals go through `view.read_postings` (each
+block's weights), `view.read_positions` and `_lengths` (each segment's length column); every segment is
+covered, deleted documents are masked by the caller. tests/test_ranking_parity.py holds it to whoosh's results on one segment and on several.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
-from .view import read_postings
+from .view import phrase_docs, read_postings
 
 
 class Unsupported(Exception):
@@ -101,7 +102,23 @@ class Ranker:
             return np.zeros(self.n), ~m
         if isinstance(q, wq.Every):
             return np.zeros(self.n), np.ones(self.n, dtype=bool)
+        if isinstance(q, wq.Phrase) and len(q.words) > 1:
+            return self._phrase(q)
         raise Unsupported(type(q).__name__)
+
+    def _phrase(self, q) -> tuple:
+        """A phrase scores as whoosh's does: the sum of its words' scores, in the documents where they
+        form the phrase (positions checked only in the documents holding every word)."""
+        scores = np.zeros(self.n)
+        count = np.zeros(self.n, dtype=np.int32)
+        for w in q.words:
+            ids, s = self.term(q.fieldname, w)
+            scores[ids] += s
+            count[ids] += 1
+        cand = np.flatnonzero((count == len(q.words)) & self.view.live)
+        match = np.zeros(self.n, dtype=bool)
+        match[phrase_docs(self.view.searcher.reader(), q.fieldname, q.words, q.slop, cand)] = True
+        return scores * q.boost * match, match
 
     def top(self, q, allowed: np.ndarray, start: int, stop: int) -> list:
         """[(docnum, score)] of ranks start..stop among the allowed documents, best first."""

@@ -62,6 +62,61 @@ def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
     return out_ids, (np.concatenate(ws) if ws else np.zeros(0, np.float64))
 
 
+def read_positions(reader, field: str, text, docs: np.ndarray) -> dict:
+    """{document: [positions]} of a term in the given documents only (sorted document numbers).
+
+    The same seam as read_postings: blocks are read one at a time and positions are decoded only for
+    postings of the wanted documents, so a phrase costs its candidates, not every posting.
+    """
+    out = {}
+    for leaf, base in reader.leaf_readers():
+        if (field, text) not in leaf:
+            continue
+        fmt = leaf.schema[field].format
+        m = leaf._terms.matcher(field, leaf._text_to_bytes(field, text), fmt)
+        if not isinstance(m, W3LeafMatcher):
+            raise TypeError("positions are read from W3 postings only")
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            ids = np.asarray(m._ids, dtype=np.int64) + base
+            at = np.searchsorted(docs, ids)
+            hit = np.flatnonzero((at < docs.size) & (docs[np.minimum(at, docs.size - 1)] == ids))
+            if hit.size:
+                if m._values is None:
+                    m._read_values()
+                for i in hit.tolist():
+                    out[int(ids[i])] = fmt.decode_positions(m._values[i])
+            m._next_block()
+    return out
+
+
+def phrase_docs(reader, field: str, words, slop: int, docs: np.ndarray) -> np.ndarray:
+    """The documents among `docs` (which hold every word) where the words occur as a phrase.
+
+    whoosh's SpanNear2 rule, as whoosh's Phrase query applies it: each word starts 1 to `slop` positions
+    after the end of the span matched so far.
+    """
+    if docs.size == 0:
+        return docs
+    positions = [read_positions(reader, field, w, docs) for w in words]
+    keep = []
+    for d in docs.tolist():
+        spans = {(p, p) for p in positions[0].get(d, ())}
+        for nxt in positions[1:]:
+            ps = nxt.get(d, ())
+            if slop == 1:
+                ps = set(ps)
+                spans = {(a, e + 1) for a, e in spans if e + 1 in ps}
+            else:
+                spans = {(a, q) for a, e in spans for q in ps if 1 <= q - e <= slop}
+            if not spans:
+                break
+        if spans:
+            keep.append(d)
+    return np.array(keep, dtype=np.int64)
+
+
 def postings_ids(reader, field: str, text) -> np.ndarray:
     """A term's document numbers as one array (deleted documents included: see read_postings)."""
     return read_postings(reader, field, text)[0]
@@ -190,7 +245,14 @@ class IndexView:
             return ~self._mask(q.query)
         if isinstance(q, wq.Every):
             return self.live.copy()
-        mask = np.zeros(self.n, dtype=bool)  # phrases, prefixes, ranges: whoosh's own matcher
+        if isinstance(q, wq.Phrase) and q.fieldname in TEXT_FIELDS and len(q.words) > 1:
+            cand = self.live.copy()
+            for w in q.words:
+                cand &= self._mask(wq.Term(q.fieldname, w))
+            mask = np.zeros(self.n, dtype=bool)
+            mask[phrase_docs(self.searcher.reader(), q.fieldname, q.words, q.slop, np.flatnonzero(cand))] = True
+            return mask
+        mask = np.zeros(self.n, dtype=bool)  # proximity, ranges: whoosh's own matcher
         mask[np.fromiter(q.docs(self.searcher), dtype=np.int64)] = True
         return mask
 

@@ -27,7 +27,7 @@ def view(tmp_path_factory):
     wq.AndNot(wq.Term("body", "river"), wq.Term("body", "pipelin")),
     wq.DisjunctionMax([wq.Term("body", "w3"), wq.Term("body", "w4")]),
     wq.And([wq.Every(), wq.Not(wq.Term("body", "glacier"))]),
-    wq.Phrase("body", ["river", "w3"]),
+    wq.Phrase("body", ["river", "w3"]), wq.Phrase("body", ["river", "glacier"], slop=3),
 ])
 def test_masks_match_whoosh(view, q):
     expected = sorted(q.docs(view.searcher))

@@ -6,7 +6,7 @@ TITLE_WEIGHT times. A topic is kept when its score reaches MIN_SCORE and a share
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from .. import analysis
 from ..models import Article
@@ -33,6 +33,7 @@ class TopicTagger:
             if topic not in self.topics:
                 self.topics.append(topic)
             self.terms[stems[0]].append((stems, topic, float(weight or 1), term))
+        self.first = frozenset(self.terms)
 
     @classmethod
     def load(cls) -> "TopicTagger":
@@ -44,11 +45,19 @@ class TopicTagger:
         hits = defaultdict(lambda: defaultdict(int))
         for field, text, mult in (("title", article.title, TITLE_WEIGHT), ("body", article.body, 1.0)):
             stems = analysis.terms(text, keep_stopwords=True)
-            for i, s in enumerate(stems):
-                for seq, topic, weight, surface in self.terms.get(s, ()):
-                    if tuple(stems[i:i + len(seq)]) == seq:
-                        scores[topic] += weight * mult
-                        hits[topic][(surface, field)] += 1
+            counts = Counter(stems)
+            for s in [x for x in counts if x in self.first]:  # in order of first occurrence
+                starts = None
+                for seq, topic, weight, surface in self.terms[s]:
+                    if len(seq) == 1:
+                        n = counts[s]
+                    else:  # a phrase: look at each place its first word occurs
+                        if starts is None:
+                            starts = [i for i, x in enumerate(stems) if x == s]
+                        n = sum(1 for i in starts if tuple(stems[i:i + len(seq)]) == seq)
+                    if n:
+                        scores[topic] += weight * mult * n  # integer weights: exact in any order
+                        hits[topic][(surface, field)] += n
         if not scores:
             return [], {}
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.topics.index(kv[0])))
