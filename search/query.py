@@ -168,9 +168,8 @@ def _query_mask(parsed, view: IndexView) -> np.ndarray:
 
 
 def _facet_values(view: IndexView, facet: str, scope: np.ndarray, selected: tuple) -> tuple:
-    counts = view.facets[facet].counts(scope)
-    out = [FacetValue(v, c, v in selected) for v, c in counts[:FACET_LIMIT]]
-    present = {v for v, _ in counts}
+    counts, present = view.facets[facet].counts(scope, FACET_LIMIT)
+    out = [FacetValue(v, c, v in selected) for v, c in counts]
     # a selected value with no match in scope is still shown (count 0), so it can be removed
     out += [FacetValue(v, 0, True) for v in selected if v not in present]
     return tuple(out)

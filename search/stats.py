@@ -19,7 +19,7 @@ def collect(view, disk: dict) -> dict:
         "dated": int(dated.size),
         "date_from": iso(int(dated.min())) if dated.size else None,
         "date_to": iso(int(dated.max())) if dated.size else None,
-        "facets": {f: [{"value": v, "count": c} for v, c in view.facets[f].counts(view.live)] for f in FACETS},
+        "facets": {f: [{"value": v, "count": c} for v, c in view.facets[f].counts(view.live)[0]] for f in FACETS},
         "size_bytes": disk.get("size_bytes"),
         "generation": disk.get("generation"),
         "generations": disk.get("generations"),

@@ -138,13 +138,15 @@ class FacetArrays:
             self.postings.append(docs)
         self.index = {v: i for i, v in enumerate(self.values)}
         self.n = n
-        # CSR doc -> value ids, for counting over a set of documents in one pass
+        # doc -> value ids (CSR, sorted by document), for counting over a set of documents in one pass
         pairs_doc = np.concatenate(self.postings) if self.postings else np.zeros(0, np.int64)
         pairs_val = np.concatenate([np.full(len(p), i, np.int32) for i, p in enumerate(self.postings)]) \
             if self.postings else np.zeros(0, np.int32)
         order = np.argsort(pairs_doc, kind="stable")
         self.doc_of_pair = pairs_doc[order]
         self.val_of_pair = pairs_val[order]
+        self.indptr = np.searchsorted(self.doc_of_pair, np.arange(n + 1))
+        self.rank = np.argsort(np.argsort(np.array(self.values, dtype=object), kind="stable"))  # by value
 
     def mask_any(self, values) -> np.ndarray:
         """Documents that carry any of the values (OR within a facet)."""
@@ -155,15 +157,28 @@ class FacetArrays:
                 mask[self.postings[i]] = True
         return mask
 
-    def counts(self, scope: np.ndarray) -> list:
-        """[(value, count)] over the documents in scope, most frequent first, ties by value."""
+    def counts(self, scope: np.ndarray, limit: int = None) -> tuple:
+        """([(value, count)] of the `limit` most frequent values in scope, ties by value; {value: count} of all).
+
+        A small scope gathers its documents' values (CSR rows); a large one selects from every pair.
+        """
         if not len(self.values):
-            return []
-        sel = scope[self.doc_of_pair]
-        c = np.bincount(self.val_of_pair[sel], minlength=len(self.values))
+            return [], {}
+        docs = np.flatnonzero(scope)
+        if docs.size * 8 < self.n:
+            starts, ends = self.indptr[docs], self.indptr[docs + 1]
+            lens = ends - starts
+            idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+            vals = self.val_of_pair[idx]
+        else:
+            vals = self.val_of_pair[scope[self.doc_of_pair]]
+        c = np.bincount(vals, minlength=len(self.values))
         nz = np.flatnonzero(c)
-        order = sorted(nz.tolist(), key=lambda i: (-c[i], self.values[i]))
-        return [(self.values[i], int(c[i])) for i in order]
+        order = nz[np.lexsort((self.rank[nz], -c[nz]))]
+        top = order if limit is None else order[:limit]
+        counts = c[nz].tolist()
+        return ([(self.values[i], int(c[i])) for i in top.tolist()],
+                {self.values[i]: k for i, k in zip(nz.tolist(), counts)})
 
 
 class IndexView:

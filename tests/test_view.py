@@ -45,3 +45,19 @@ def test_postings_ids_after_updates_and_deletes(tmp_path):
     for term in ("glacier", "changed", "river"):
         ids = postings_ids(reader, "body", term)
         assert sorted(set(ids[v.live[ids]].tolist())) == sorted(wq.Term("body", term).docs(v.searcher))
+
+
+@pytest.mark.parametrize("facet", ["country", "person", "topic"])
+def test_facet_counts_equal_a_count_of_stored_values_for_small_and_large_scopes(seed_view, facet):
+    from collections import Counter
+    from search.schema import split_facet
+    rng = np.random.default_rng(3)
+    live = np.flatnonzero(seed_view.live)
+    for size in (1, 2, 3, 10, len(live)):  # up to n/8 documents gather rows; more select from all pairs
+        scope = np.zeros(seed_view.n, dtype=bool)
+        scope[rng.choice(live, size, replace=False)] = True
+        expected = Counter(v for d in np.flatnonzero(scope).tolist()
+                           for v in split_facet(seed_view.searcher.stored_fields(d).get(facet)))
+        top, every = seed_view.facets[facet].counts(scope, 5)
+        assert every == dict(expected)
+        assert top == sorted(expected.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
