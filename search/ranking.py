@@ -12,13 +12,12 @@ covered, deleted documents are masked by the caller. tests/test_ranking_parity.p
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
-from .view import phrase_docs, read_postings
+from .view import ByteCache, phrase_docs
 
 
 class Unsupported(Exception):
@@ -28,7 +27,7 @@ class Unsupported(Exception):
 class Ranker:
     """Scores queries over one index view; per-term scores are cached for the view's lifetime."""
 
-    CACHE_TERMS = 2048
+    CACHE_MB = 128  # scores of recent terms (their postings are cached by the view)
 
     def __init__(self, view, k1: float, b: float, fields=("title", "body", "tags")):
         self.view = view
@@ -42,8 +41,7 @@ class Ranker:
             parts = [_lengths(leaf._perdoc, f, leaf.doc_count_all()) for leaf, _ in leaves if hasattr(leaf, "_perdoc")]
             self.lengths[f] = np.concatenate(parts) if parts else np.ones(self.n)
             self.avg[f] = (reader.field_length(f) / (self.n or 1)) or 1.0
-        self._cache: dict = {}
-        self._lock = threading.Lock()
+        self._cache = ByteCache(self.CACHE_MB << 20)
 
     def term(self, field: str, text: str) -> tuple:
         """(document numbers, BM25F scores) of one term, as whoosh's BM25FScorer computes them."""
@@ -57,17 +55,14 @@ class Ranker:
         if (field, text) not in reader:
             out = (np.zeros(0, np.int64), np.zeros(0, np.float64))
         else:
-            ids, tf = read_postings(reader, field, text, weights=True)
+            ids, tf = self.view.term_postings(field, text)
             df = reader.doc_frequency(field, text)
             idf = math.log(self.n / (df + 1)) + 1
             fl = self.lengths[field][ids]
             k1, b = self.k1, self.b
             scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / self.avg[field])))
             out = (ids, scores)
-        with self._lock:  # server threads share the ranker
-            while len(self._cache) >= self.CACHE_TERMS:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = out
+        self._cache.put(key, out, out[0].nbytes + out[1].nbytes)
         return out
 
     def evaluate(self, q) -> tuple:

@@ -8,6 +8,7 @@ a server picks up a reindex without a restart while requests in flight keep thei
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Optional
 
@@ -23,7 +24,7 @@ from .spelling import Speller
 
 BM25_B = 0.75
 BM25_K1 = 1.2
-POSTINGS_CACHE = 4096  # terms whose document lists stay in memory
+POSTINGS_CACHE_MB = 256  # decoded postings (document numbers and weights) kept per index generation
 
 
 def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
@@ -122,6 +123,34 @@ def postings_ids(reader, field: str, text) -> np.ndarray:
     return read_postings(reader, field, text)[0]
 
 
+class ByteCache:
+    """A least-recently-used map bounded by the bytes of its values; safe to share between threads."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.used = 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key, value, nbytes: int) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (value, nbytes)
+            self.used += nbytes
+            while self.used > self.max_bytes and len(self._items) > 1:
+                _, (_, n) = self._items.popitem(last=False)
+                self.used -= n
+
+
 class FacetArrays:
     """One facet's values and, for each value, the sorted document numbers that carry it."""
 
@@ -210,7 +239,7 @@ class IndexView:
                 self.dates[d] = int(iso.replace("-", ""))
         self.facets = {f: FacetArrays(reader, f, n, self.live) for f in ("country", "person", "topic")}
         self._speller: Optional[Speller] = None
-        self._postings_cache: dict = {}
+        self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
         self._ranker = None
 
     @property
@@ -271,17 +300,18 @@ class IndexView:
         mask[np.fromiter(q.docs(self.searcher), dtype=np.int64)] = True
         return mask
 
-    def term_ids(self, field: str, text: str) -> np.ndarray:
-        """The document numbers of a term's postings (cached; read block by block)."""
+    def term_postings(self, field: str, text: str) -> tuple:
+        """(document numbers, weights) of a term's postings, deleted documents included (cached)."""
         key = (field, text)
-        ids = self._postings_cache.get(key)
-        if ids is None:
-            ids = postings_ids(self.searcher.reader(), field, text)
-            with self._cache_lock:
-                while len(self._postings_cache) >= POSTINGS_CACHE:
-                    self._postings_cache.pop(next(iter(self._postings_cache)))
-                self._postings_cache[key] = ids
-        return ids
+        got = self._postings.get(key)
+        if got is None:
+            got = read_postings(self.searcher.reader(), field, text, weights=True)
+            self._postings.put(key, got, got[0].nbytes + got[1].nbytes)
+        return got
+
+    def term_ids(self, field: str, text: str) -> np.ndarray:
+        """The document numbers of a term's postings (cached with its weights: see term_postings)."""
+        return self.term_postings(field, text)[0]
 
     def docnum(self, article_id: str) -> Optional[int]:
         return self.ids.get(article_id)

@@ -61,3 +61,15 @@ def test_facet_counts_equal_a_count_of_stored_values_for_small_and_large_scopes(
         top, every = seed_view.facets[facet].counts(scope, 5)
         assert every == dict(expected)
         assert top == sorted(expected.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+
+
+def test_byte_cache_evicts_the_least_recently_used_beyond_its_budget():
+    from search.view import ByteCache
+    c = ByteCache(100)
+    c.put("a", 1, 40)
+    c.put("b", 2, 40)
+    assert c.get("a") == 1  # a is now the most recent
+    c.put("c", 3, 40)  # over budget: b goes
+    assert (c.get("a"), c.get("b"), c.get("c"), c.used) == (1, None, 3, 80)
+    c.put("big", 4, 500)  # larger than the budget: kept alone, as the latest
+    assert (c.get("a"), c.get("c"), c.get("big"), c.used) == (None, None, 4, 500)
