@@ -140,7 +140,12 @@ def _lengths(perdoc, field: str, n: int) -> np.ndarray:
     if reader is None:
         return out
     table = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
-    codes = np.fromiter((reader[d] or 0 for d in range(n)), dtype=np.int64, count=n)
+    codes = np.zeros(n, dtype=np.int64)
+    if getattr(reader, "_typecode", None) == "B" and hasattr(reader, "_dbfile"):
+        count = min(reader._count, n)  # the column's bytes in one read (rows past its end are 0)
+        codes[:count] = np.frombuffer(bytes(reader._dbfile.get(reader._basepos, count)), dtype=np.uint8)
+    else:
+        codes[:] = np.fromiter((reader[d] or 0 for d in range(n)), dtype=np.int64, count=n)
     lengths = table[codes]
     lengths[codes == 0] = 1.0  # whoosh's scorer never sees an empty field for a matching term
     return lengths

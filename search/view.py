@@ -225,9 +225,10 @@ class IndexView:
         reader = self.searcher.reader()
         n = reader.doc_count_all()
         self.n = n
-        self.live = np.zeros(n, dtype=bool)
-        for d in reader.all_doc_ids():
-            self.live[d] = True
+        self.live = np.ones(n, dtype=bool)
+        for leaf, base in reader.leaf_readers():
+            if leaf.has_deletions():
+                self.live[[base + d for d in leaf.deleted_docs_set]] = False
         ids = reader.column_reader("id")
         dates = reader.column_reader("date")
         self.ids = {}

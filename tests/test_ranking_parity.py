@@ -97,3 +97,14 @@ def test_allowed_mask_and_paging(view):
 def test_ranges_are_left_to_whoosh(view):
     with pytest.raises(Unsupported):
         view.ranker.top(wq.TermRange("date", "2020-01-01", "2021-01-01"), view.live.copy(), 0, 10)
+
+
+def test_lengths_read_in_bulk_equal_whooshs_per_document_lengths(view):
+    reader = view.searcher.reader()
+    for field in ("title", "body", "tags"):
+        expected = [reader.doc_field_length(d, field) or 1 for d in range(view.n)]
+        assert view.ranker.lengths[field].tolist() == [float(x) for x in expected]
+
+
+def test_live_mask_is_whooshs_set_of_undeleted_documents(view):
+    assert np.flatnonzero(view.live).tolist() == list(view.searcher.reader().all_doc_ids())
