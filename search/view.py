@@ -8,6 +8,8 @@ a server picks up a reindex without a restart while requests in flight keep thei
 from __future__ import annotations
 
 import threading
+from itertools import accumulate
+from pickle import loads
 from collections import OrderedDict
 from pathlib import Path
 from typing import Optional
@@ -66,8 +68,9 @@ def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
 def read_positions(reader, field: str, text, docs: np.ndarray) -> dict:
     """{document: [positions]} of a term in the given documents only (sorted document numbers).
 
-    The same seam as read_postings: blocks are read one at a time and positions are decoded only for
-    postings of the wanted documents, so a phrase costs its candidates, not every posting.
+    The same seam as read_postings: a block whose last document comes before the next wanted one is
+    skipped unread, and positions are decoded only for postings of the wanted documents, so a phrase
+    costs its candidates, not every posting.
     """
     out = {}
     for leaf, base in reader.leaf_readers():
@@ -77,19 +80,40 @@ def read_positions(reader, field: str, text, docs: np.ndarray) -> dict:
         m = leaf._terms.matcher(field, leaf._text_to_bytes(field, text), fmt)
         if not isinstance(m, W3LeafMatcher):
             raise TypeError("positions are read from W3 postings only")
-        while m.is_active():
+        wanted = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
+        ci = 0
+        while m.is_active() and ci < wanted.size:
+            if m.block_max_id() < wanted[ci]:
+                m._next_block()  # no wanted document in this block: its data is never decompressed
+                continue
             if m._ids is None:
                 m._read_ids()
-            ids = np.asarray(m._ids, dtype=np.int64) + base
-            at = np.searchsorted(docs, ids)
-            hit = np.flatnonzero((at < docs.size) & (docs[np.minimum(at, docs.size - 1)] == ids))
+            ids = np.asarray(m._ids, dtype=np.int64)
+            at = np.searchsorted(wanted, ids)
+            hit = np.flatnonzero((at < wanted.size) & (wanted[np.minimum(at, wanted.size - 1)] == ids))
             if hit.size:
                 if m._values is None:
                     m._read_values()
+                values = m._values
                 for i in hit.tolist():
-                    out[int(ids[i])] = fmt.decode_positions(m._values[i])
+                    out[int(ids[i]) + base] = _decode_positions(values[i])
+            ci = int(np.searchsorted(wanted, ids[-1], side="right"))
             m._next_block()
     return out
+
+
+_ONE_POSITION = b"\x00\x00\x00\x01\x80\x02]q\x00"  # pack_uint(1) + pickle protocol 2 of a one-item list
+
+
+def _decode_positions(value: bytes) -> list:
+    """whoosh.formats.Positions.decode_positions, with the common one-position value read directly."""
+    if value.startswith(_ONE_POSITION):
+        op = value[9]
+        if op == 75:  # K: one byte
+            return [value[10]]
+        if op == 77:  # M: two bytes, little-endian
+            return [value[10] | value[11] << 8]
+    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
 
 
 def phrase_docs(reader, field: str, words, slop: int, docs: np.ndarray) -> np.ndarray:
@@ -103,14 +127,18 @@ def phrase_docs(reader, field: str, words, slop: int, docs: np.ndarray) -> np.nd
     positions = [read_positions(reader, field, w, docs) for w in words]
     keep = []
     for d in docs.tolist():
+        if slop == 1:  # consecutive words: follow the possible end positions
+            ends = set(positions[0].get(d, ()))
+            for nxt in positions[1:]:
+                ends = {e + 1 for e in ends}.intersection(nxt.get(d, ()))
+                if not ends:
+                    break
+            if ends:
+                keep.append(d)
+            continue
         spans = {(p, p) for p in positions[0].get(d, ())}
         for nxt in positions[1:]:
-            ps = nxt.get(d, ())
-            if slop == 1:
-                ps = set(ps)
-                spans = {(a, e + 1) for a, e in spans if e + 1 in ps}
-            else:
-                spans = {(a, q) for a, e in spans for q in ps if 1 <= q - e <= slop}
+            spans = {(a, q) for a, e in spans for q in nxt.get(d, ()) if 1 <= q - e <= slop}
             if not spans:
                 break
         if spans:

@@ -73,3 +73,11 @@ def test_byte_cache_evicts_the_least_recently_used_beyond_its_budget():
     assert (c.get("a"), c.get("b"), c.get("c"), c.used) == (1, None, 3, 80)
     c.put("big", 4, 500)  # larger than the budget: kept alone, as the latest
     assert (c.get("a"), c.get("c"), c.get("big"), c.used) == (None, None, 4, 500)
+
+
+@pytest.mark.parametrize("positions", [[0], [5], [255], [256], [65535], [65536], [3, 9, 300], [70000, 70001]])
+def test_positions_decode_as_whoosh_encodes_them(positions):
+    from whoosh.formats import Positions
+    from search.view import _decode_positions
+    fmt = Positions()
+    assert _decode_positions(fmt.encode(positions)) == positions == fmt.decode_positions(fmt.encode(positions))
