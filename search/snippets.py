@@ -6,6 +6,7 @@ than whoosh's highlighter and never emits markup of its own.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from . import analysis
@@ -55,7 +56,13 @@ def make_snippet(body: str, terms: frozenset, window: int = WINDOW_WORDS) -> str
 
 
 def _is_match(raw: str, terms: frozenset) -> bool:
+    return not terms.isdisjoint(_token_keys(raw))
+
+
+@lru_cache(maxsize=200_000)
+def _token_keys(raw: str) -> tuple:
+    """The terms a raw token can match: the stems of its parts and their name-variant keys."""
+    out = []
     for p in analysis.split_token(raw):
-        if analysis.stem(p) in terms or (analysis.VARIANT_MARK + analysis.variant_key(p)) in terms:
-            return True
-    return False
+        out += (analysis.stem(p), analysis.VARIANT_MARK + analysis.variant_key(p))
+    return tuple(out)
