@@ -17,7 +17,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
-from .view import ByteCache, phrase_docs
+from .view import ByteCache
 
 
 class Unsupported(Exception):
@@ -105,14 +105,11 @@ class Ranker:
         """A phrase scores as whoosh's does: the sum of its words' scores, in the documents where they
         form the phrase (positions checked only in the documents holding every word)."""
         scores = np.zeros(self.n)
-        count = np.zeros(self.n, dtype=np.int32)
         for w in q.words:
             ids, s = self.term(q.fieldname, w)
             scores[ids] += s
-            count[ids] += 1
-        cand = np.flatnonzero((count == len(q.words)) & self.view.live)
         match = np.zeros(self.n, dtype=bool)
-        match[phrase_docs(self.view.searcher.reader(), q.fieldname, q.words, q.slop, cand)] = True
+        match[self.view.phrase_ids(q.fieldname, tuple(q.words), q.slop)] = True
         return scores * q.boost * match, match
 
     def top(self, q, allowed: np.ndarray, start: int, stop: int) -> list:

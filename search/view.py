@@ -65,14 +65,14 @@ def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
     return out_ids, (np.concatenate(ws) if ws else np.zeros(0, np.float64))
 
 
-def read_positions(reader, field: str, text, docs: np.ndarray) -> dict:
-    """{document: [positions]} of a term in the given documents only (sorted document numbers).
+def read_positions(reader, field: str, text, docs: np.ndarray) -> tuple:
+    """(document numbers, positions) of a term's occurrences in the given documents (sorted numbers).
 
     The same seam as read_postings: a block whose last document comes before the next wanted one is
-    skipped unread, and positions are decoded only for postings of the wanted documents, so a phrase
-    costs its candidates, not every posting.
+    skipped unread; the positions of the postings in the others are decoded a block at a time
+    (`_block_positions`), so a phrase costs the blocks holding its candidates, not every posting.
     """
-    out = {}
+    out_docs, out_pos = [], []
     for leaf, base in reader.leaf_readers():
         if (field, text) not in leaf:
             continue
@@ -90,52 +90,81 @@ def read_positions(reader, field: str, text, docs: np.ndarray) -> dict:
                 m._read_ids()
             ids = np.asarray(m._ids, dtype=np.int64)
             at = np.searchsorted(wanted, ids)
-            hit = np.flatnonzero((at < wanted.size) & (wanted[np.minimum(at, wanted.size - 1)] == ids))
-            if hit.size:
+            hit = (at < wanted.size) & (wanted[np.minimum(at, wanted.size - 1)] == ids)
+            if hit.any():
                 if m._values is None:
                     m._read_values()
-                values = m._values
-                for i in hit.tolist():
-                    out[int(ids[i]) + base] = _decode_positions(values[i])
+                owner, pos = _block_positions(m._values)
+                keep = hit[owner]
+                out_docs.append(ids[owner[keep]] + base)
+                out_pos.append(pos[keep])
             ci = int(np.searchsorted(wanted, ids[-1], side="right"))
             m._next_block()
-    return out
+    if not out_docs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_docs), np.concatenate(out_pos)
 
 
 _ONE_POSITION = b"\x00\x00\x00\x01\x80\x02]q\x00"  # pack_uint(1) + pickle protocol 2 of a one-item list
 
 
-def _decode_positions(value: bytes) -> list:
-    """whoosh.formats.Positions.decode_positions, with the common one-position value read directly."""
-    if value.startswith(_ONE_POSITION):
-        op = value[9]
-        if op == 75:  # K: one byte
-            return [value[10]]
-        if op == 77:  # M: two bytes, little-endian
-            return [value[10] | value[11] << 8]
-    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
+def _block_positions(values) -> tuple:
+    """(posting index, position) pairs of a block's Positions values, as whoosh's decode_positions reads them.
+
+    Most postings hold one position below 65,536, pickled in 12 or 13 bytes (opcode K or M): those are
+    read from the joined bytes with numpy; the others are unpickled one by one.
+    """
+    lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    buf = np.frombuffer(b"".join(values), dtype=np.uint8)
+    starts = np.cumsum(lens) - lens
+    short = lens <= 13
+    op = np.zeros(len(values), dtype=np.uint8)
+    op[short] = buf[starts[short] + 9]
+    one_k = (lens == 12) & (op == 75)
+    one_m = (lens == 13) & (op == 77)
+    pos = np.zeros(len(values), dtype=np.int64)
+    pos[one_k] = buf[starts[one_k] + 10]
+    pos[one_m] = buf[starts[one_m] + 10].astype(np.int64) | (buf[starts[one_m] + 11].astype(np.int64) << 8)
+    fast = one_k | one_m
+    fast &= [v.startswith(_ONE_POSITION) if f else False for v, f in zip(values, fast.tolist())]
+    if fast.all():
+        return np.arange(len(values)), pos
+    owners, positions = np.flatnonzero(fast).tolist(), pos[fast].tolist()
+    for i in np.flatnonzero(~fast).tolist():
+        v = values[i]
+        ps = list(accumulate(loads(v[4:] if v.endswith(b".") else v[4:] + b".")))
+        owners += [i] * len(ps)
+        positions += ps
+    owner = np.array(owners, dtype=np.int64)
+    order = np.argsort(owner, kind="stable")
+    return owner[order], np.array(positions, dtype=np.int64)[order]
 
 
 def phrase_docs(reader, field: str, words, slop: int, docs: np.ndarray) -> np.ndarray:
     """The documents among `docs` (which hold every word) where the words occur as a phrase.
 
     whoosh's SpanNear2 rule, as whoosh's Phrase query applies it: each word starts 1 to `slop` positions
-    after the end of the span matched so far.
+    after the end of the span matched so far. Consecutive words (slop 1) are matched with numpy on
+    (document, position) keys; wider slops per document.
     """
     if docs.size == 0:
         return docs
-    positions = [read_positions(reader, field, w, docs) for w in words]
+    occ = [read_positions(reader, field, w, docs) for w in words]
+    if slop == 1:  # follow the possible end positions: key = document << 32 | position
+        ends = np.unique((occ[0][0] << 32) | occ[0][1])
+        for d, p in occ[1:]:
+            ends = np.intersect1d(ends + 1, (d << 32) | p)
+            if not ends.size:
+                break
+        return np.unique(ends >> 32)
+    positions = []
+    for d, p in occ:
+        per = {}
+        for doc, pos in zip(d.tolist(), p.tolist()):
+            per.setdefault(doc, []).append(pos)
+        positions.append(per)
     keep = []
     for d in docs.tolist():
-        if slop == 1:  # consecutive words: follow the possible end positions
-            ends = set(positions[0].get(d, ()))
-            for nxt in positions[1:]:
-                ends = {e + 1 for e in ends}.intersection(nxt.get(d, ()))
-                if not ends:
-                    break
-            if ends:
-                keep.append(d)
-            continue
         spans = {(p, p) for p in positions[0].get(d, ())}
         for nxt in positions[1:]:
             spans = {(a, q) for a, e in spans for q in nxt.get(d, ()) if 1 <= q - e <= slop}
@@ -319,11 +348,8 @@ class IndexView:
         if isinstance(q, wq.Every):
             return self.live.copy()
         if isinstance(q, wq.Phrase) and q.fieldname in TEXT_FIELDS and len(q.words) > 1:
-            cand = self.live.copy()
-            for w in q.words:
-                cand &= self._mask(wq.Term(q.fieldname, w))
             mask = np.zeros(self.n, dtype=bool)
-            mask[phrase_docs(self.searcher.reader(), q.fieldname, q.words, q.slop, np.flatnonzero(cand))] = True
+            mask[self.phrase_ids(q.fieldname, tuple(q.words), q.slop)] = True
             return mask
         mask = np.zeros(self.n, dtype=bool)  # proximity, ranges: whoosh's own matcher
         mask[np.fromiter(q.docs(self.searcher), dtype=np.int64)] = True
@@ -336,6 +362,20 @@ class IndexView:
         if got is None:
             got = read_postings(self.searcher.reader(), field, text, weights=True)
             self._postings.put(key, got, got[0].nbytes + got[1].nbytes)
+        return got
+
+    def phrase_ids(self, field: str, words: tuple, slop: int) -> np.ndarray:
+        """The live documents where the words form a phrase (cached: masks and ranking both ask)."""
+        key = ("phrase", field, words, slop)
+        got = self._postings.get(key)
+        if got is None:
+            cand = self.live.copy()
+            for w in words:
+                hold = np.zeros(self.n, dtype=bool)
+                hold[self.term_ids(field, w)] = True
+                cand &= hold
+            got = phrase_docs(self.searcher.reader(), field, words, slop, np.flatnonzero(cand))
+            self._postings.put(key, got, got.nbytes + 64)
         return got
 
     def term_ids(self, field: str, text: str) -> np.ndarray:

@@ -78,6 +78,10 @@ def test_byte_cache_evicts_the_least_recently_used_beyond_its_budget():
 @pytest.mark.parametrize("positions", [[0], [5], [255], [256], [65535], [65536], [3, 9, 300], [70000, 70001]])
 def test_positions_decode_as_whoosh_encodes_them(positions):
     from whoosh.formats import Positions
-    from search.view import _decode_positions
+    from search.view import _block_positions
     fmt = Positions()
-    assert _decode_positions(fmt.encode(positions)) == positions == fmt.decode_positions(fmt.encode(positions))
+    block = (fmt.encode([7]), fmt.encode(positions), fmt.encode([300]))  # a block of three postings
+    owner, pos = _block_positions(block)
+    expected = [(0, 7)] + [(1, p) for p in positions] + [(2, 300)]
+    assert list(zip(owner.tolist(), pos.tolist())) == expected
+    assert fmt.decode_positions(block[1]) == positions
