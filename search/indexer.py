@@ -16,6 +16,7 @@ after the swap, keeping the previous one for readers still holding it open.
 from __future__ import annotations
 
 import errno
+import gc
 import fcntl
 import json
 import multiprocessing as mp
@@ -32,7 +33,7 @@ from whoosh.writing import LockError
 
 from . import segments, sources, spelling, tagging
 from .errors import BadInput, IndexBusy, IndexMissing, IndexOutdated, SearchError
-from .models import Rejected
+from .models import Rejected, TaggedArticle
 from .schema import SCHEMA_VERSION, build_schema, from_stored, to_document
 from .sources.common import now_iso
 
@@ -279,6 +280,7 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
                 report.unchanged += 1
                 continue
             docs.append(doc)
+        del tagged  # the documents hold what the writers need
         if prune and existing:
             report.removed = _prune(ix, writer, {a.id for a in articles})
         dropped = _small_segments(writer.segments, len(docs)) if docs else []
@@ -356,6 +358,7 @@ def _write_parallel(ix, docs: list, progress: Progress, lock_fd: Optional[int]) 
     per = -(-n // w)
     slices = [(i, min(i + per, n)) for i in range(0, n, per)]
     _SHARED.update(ix=ix, docs=docs, done=done)
+    gc.freeze()  # the children's collector leaves the inherited objects alone: fewer copied pages
     try:
         with ctx.Pool(len(slices), initializer=_worker_init, initargs=(lock_fd,)) as pool:
             results = [pool.apply_async(_write_slice, s) for s in slices]
@@ -368,6 +371,7 @@ def _write_parallel(ix, docs: list, progress: Progress, lock_fd: Optional[int]) 
             out = [r.get() for r in results]
             progress.advance(n - seen)
     finally:
+        gc.unfreeze()
         _SHARED.clear()
     counts = Counter()
     segs = []
@@ -422,8 +426,9 @@ def _tag_all(articles: list, progress: Progress, lock_fd: Optional[int] = None) 
     if len(articles) >= PARALLEL_TAGGING_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
         tagging.taggers()  # load the gazetteers once; forked workers share them
         with mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(lock_fd,)) as pool:
-            for t in pool.imap(tagging.tag, articles, chunksize=64):
-                tagged.append(t)
+            for a, (c, p, t, ev) in zip(articles, pool.imap(_tag_values, articles, chunksize=64)):
+                # only the values come back: the parent keeps its own copy of the article
+                tagged.append(TaggedArticle(article=a, countries=c, people=p, topics=t, evidence=ev))
                 progress.advance()
     else:
         for a in articles:
@@ -431,6 +436,12 @@ def _tag_all(articles: list, progress: Progress, lock_fd: Optional[int] = None) 
             progress.advance()
     progress.finish()
     return tagged
+
+
+def _tag_values(article) -> tuple:
+    """In a tagging worker: an article's facet values and evidence, without the article."""
+    t = tagging.tag(article)
+    return t.countries, t.people, t.topics, t.evidence
 
 
 def _prune(ix, writer, seen: set) -> int:
