@@ -1,7 +1,8 @@
 """The fast write path: whoosh segments written from our own analysis, bypassing whoosh's posting pool.
 
-In: documents as `schema.to_document` makes them. Out: ordinary whoosh W3 segments (the same files,
-bytes and TOC whoosh's own SegmentWriter writes; `tests/test_segments.py` compares them byte for byte).
+In: documents as `schema.to_document` makes them. Out: ordinary whoosh W3 segments: the same files, term
+table, columns and posting blocks whoosh's own SegmentWriter writes (`tests/test_segments.py` compares
+them), except that block data is pickled with protocol 5 (DATA_PROTOCOL) instead of 2.
 
 Why: whoosh's writer runs every posting through a pickled external sort and several Python calls
 (about 110 articles/s here). This module inverts documents in memory into compact arrays, using
@@ -28,6 +29,10 @@ from .analysis import index_positions
 FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_positions (NewsAnalyzer's twin)
 BLOCK = 128  # postings per block, as W3Codec
 COMPRESSION = 3  # zlib level, as W3Codec
+# whoosh pickles a block's data with protocol 2, where every bytes value costs a function call to
+# unpickle; protocol 5 stores bytes natively: blocks read about 8x faster and compress to about a third.
+# whoosh's reader unpickles any protocol, so the index stays a whoosh index.
+DATA_PROTOCOL = 5
 _pack_int = struct.Struct("!i").pack
 _pack_uint = struct.Struct("!I").pack
 
@@ -196,7 +201,7 @@ class SegmentBuilder:
             else:
                 mw = tuple(ws)
             deltas = (ids[0],) + tuple([b - a for a, b in zip(ids, ids[1:])])
-            data = zlib.compress(dumps((deltas, mw, vs), 2), COMPRESSION)
+            data = zlib.compress(dumps((deltas, mw, vs), DATA_PROTOCOL), COMPRESSION)
             infobytes = dumps((len(ids), ids[-1], maxweight, COMPRESSION, length_to_byte(minlen),
                                length_to_byte(maxlen)), 2)
             size = len(infobytes) + len(data)

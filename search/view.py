@@ -51,18 +51,34 @@ def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
                 m.next()
             continue
         while m.is_active():
-            if m._ids is None:
-                m._read_ids()
-            ids.append(np.asarray(m._ids, dtype=np.int64)[m._i:] + base)
+            block_ids, block_ws = _block_arrays(m, weights)
+            ids.append(block_ids + base)
             if weights:
-                if m._weights is None:
-                    m._read_weights()
-                ws.append(np.asarray(m._weights, dtype=np.float64)[m._i:])
+                ws.append(block_ws)
             m._next_block()
     out_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
     if not weights:
         return out_ids, None
     return out_ids, (np.concatenate(ws) if ws else np.zeros(0, np.float64))
+
+
+def _block_arrays(m, weights: bool = True) -> tuple:
+    """The current block's (document numbers, weights or None) as arrays, from its data tuple.
+
+    W3LeafMatcher would decode ids through a Python generator; the tuple holds them delta-encoded
+    (a cumulative sum) and the weights as None (all 1.0), one float (all equal) or one per posting.
+    """
+    if m._data is None:
+        m._read_data()
+    ids, ws = m._data[0], m._data[1]
+    block_ids = np.cumsum(np.asarray(ids, dtype=np.int64))
+    if not weights:
+        return block_ids, None
+    if ws is None:
+        return block_ids, np.ones(len(block_ids))
+    if isinstance(ws, float):
+        return block_ids, np.full(len(block_ids), ws)
+    return block_ids, np.asarray(ws, dtype=np.float32).astype(np.float64)
 
 
 def read_positions(reader, field: str, text, docs: np.ndarray) -> tuple:
@@ -86,9 +102,7 @@ def read_positions(reader, field: str, text, docs: np.ndarray) -> tuple:
             if m.block_max_id() < wanted[ci]:
                 m._next_block()  # no wanted document in this block: its data is never decompressed
                 continue
-            if m._ids is None:
-                m._read_ids()
-            ids = np.asarray(m._ids, dtype=np.int64)
+            ids = _block_arrays(m, False)[0]
             at = np.searchsorted(wanted, ids)
             hit = (at < wanted.size) & (wanted[np.minimum(at, wanted.size - 1)] == ids)
             if hit.any():

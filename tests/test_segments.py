@@ -1,4 +1,4 @@
-"""The fast write path (search.segments) against whoosh's own writer: the same index."""
+"""The fast write path (search.segments) against whoosh's own writer: the same index, read by whoosh."""
 import io
 import pickle
 import struct
@@ -61,8 +61,8 @@ def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path):
     for name in ref:
         if name not in ("trm", "pst"):  # see below
             assert got[name] == ref[name], name
-    # Postings: the same blocks with the same contents. The bytes may be shorter: a value shared by
-    # several postings is one object, which pickle writes once and refers back to.
+    # Postings: the same blocks with the same contents; the bytes differ (block data pickled with
+    # protocol 5, and a value shared by several postings is one object, pickled once).
     with ix.reader() as r1, ix2.reader() as r2:
         assert r1.doc_count() == r2.doc_count() == len(docs)
         assert list(r1.iter_docs()) == list(r2.iter_docs())
