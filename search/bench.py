@@ -287,7 +287,8 @@ def _http_bench(idx_dir: str, mix: list, progress) -> dict:
                     raise SearchError(f"casearch serve did not answer within {SERVER_START_S:.0f} s: "
                                       f"{log.read().decode('utf-8', 'replace').strip()[-300:]}")
                 time.sleep(0.1)
-            out = {"start_s": round(time.perf_counter() - t_start, 2), "rss_after_start_mb": _proc_rss_mb(proc.pid)}
+            out = {"start_s": round(time.perf_counter() - t_start, 2), "rss_after_start_mb": _proc_rss_mb(proc.pid),
+                   "pss_after_start_mb": _proc_rss_mb(proc.pid, "Pss:")}
             for u in urls[:WARMUP]:
                 _get(opener, u, time.monotonic() + HTTP_BUDGET_S)
             for clients in (1, HTTP_CLIENTS):
@@ -299,6 +300,7 @@ def _http_bench(idx_dir: str, mix: list, progress) -> dict:
                 out[f"clients_{clients}"] = {**_percentiles(ms, (50, 95)), "n": len(ms), "errors": got.count("error"),
                                              "qps": round(len(ms) / (time.perf_counter() - t0), 2)}
             out["rss_after_queries_mb"] = _proc_rss_mb(proc.pid)
+            out["pss_after_queries_mb"] = _proc_rss_mb(proc.pid, "Pss:")
             return out
         finally:
             proc.terminate()
@@ -309,11 +311,15 @@ def _http_bench(idx_dir: str, mix: list, progress) -> dict:
                 proc.wait()
 
 
-def _proc_rss_mb(pid: int) -> float:
-    """Resident memory of another process (Linux /proc), or 0.0 where that cannot be read."""
+def _proc_rss_mb(pid: int, key: str = "Rss:") -> float:
+    """Memory of another process from /proc/PID/smaps_rollup (Linux), or 0.0 where it cannot be read.
+
+    Rss counts a file page once per mapping: every server thread's searcher maps the index files, so
+    Pss (pages shared with other mappings counted in proportion) is the honest figure.
+    """
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith(key):
                 return round(int(line.split()[1]) / 1024, 1)
     except (OSError, ValueError, IndexError):
         pass
@@ -354,8 +360,9 @@ def _table(res: dict) -> str:
                      f"{y['p50_ms']:>9.2f} /{y['p95_ms']:>7.2f}")
     if res["http"]:
         h = res["http"]
-        lines.append(f"casearch serve: answering {h['start_s']:.2f} s after start; RSS {h['rss_after_start_mb']:.1f} MB "
-                     f"after start, {h['rss_after_queries_mb']:.1f} MB after the HTTP queries")
+        lines.append(f"casearch serve: answering {h['start_s']:.2f} s after start; PSS {h['pss_after_start_mb']:.1f} MB "
+                     f"(RSS {h['rss_after_start_mb']:.1f}) after start, PSS {h['pss_after_queries_mb']:.1f} MB "
+                     f"(RSS {h['rss_after_queries_mb']:.1f}) after the HTTP queries")
         for key, c in ((k, v) for k, v in h.items() if k.startswith("clients_")):
             lines.append(f"HTTP /api/search, {key.split('_')[1]} client(s): p50 {c['p50_ms']:.2f} ms, p95 "
                          f"{c['p95_ms']:.2f} ms, {c['qps']:.2f} queries/s, {c['n']} answered, {c['errors']} errors")

@@ -78,15 +78,18 @@ class Ranker:
             parts = [self.evaluate(sub) for sub in q.subqueries]
             if not parts:
                 return np.zeros(self.n), np.zeros(self.n, dtype=bool)
-            if isinstance(q, wq.DisjunctionMax):
-                scores = np.maximum.reduce([p[0] for p in parts])
-            else:
-                scores = np.add.reduce([p[0] for p in parts])
+            # combined in place into the first part's arrays (a list reduce would stack a copy of all)
+            scores, match = parts[0]
+            combine = np.maximum if isinstance(q, wq.DisjunctionMax) else np.add
+            both = np.logical_and if isinstance(q, wq.And) else np.logical_or
+            for sc, m in parts[1:]:
+                combine(scores, sc, out=scores)
+                both(match, m, out=match)
+            if q.boost != 1:
+                scores *= q.boost
             if isinstance(q, wq.And):
-                match = np.logical_and.reduce([p[1] for p in parts])
-            else:
-                match = np.logical_or.reduce([p[1] for p in parts])
-            return scores * q.boost * match, match
+                scores *= match
+            return scores, match
         if isinstance(q, wq.AndNot):
             a, am = self.evaluate(q.a)
             _, bm = self.evaluate(q.b)

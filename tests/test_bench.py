@@ -142,5 +142,6 @@ def test_the_bench_command_runs_a_2000_article_smoke_test_with_the_real_server()
     assert res["engines"]["casearch"]["incremental"]["articles"] == 3000
     h = res["http"]
     assert h["start_s"] > 0 and h["rss_after_start_mb"] > 0 and h["rss_after_queries_mb"] > 0
+    assert 0 < h["pss_after_start_mb"] <= h["rss_after_start_mb"] and h["pss_after_queries_mb"] > 0
     for clients in ("clients_1", f"clients_{bench.HTTP_CLIENTS}"):
         assert h[clients]["n"] == 40 and h[clients]["errors"] == 0
