@@ -7,7 +7,8 @@ number). Phrases and proximity ("a b"~5) score as whoosh's SpanNear2 does: the s
 the documents where the positions form the phrase. Anything else (ranges) raises `Unsupported` and the
 caller uses whoosh's own search. Its reads of whoosh internals go through `view.read_postings` (each
 block's weights), `view.read_positions` and `_lengths` (each segment's length column); every segment is
-covered, deleted documents are masked by the caller. tests/test_ranking_parity.py holds it to whoosh's results on one segment and on several.
+covered, deleted documents are masked by the caller. tests/test_ranking_parity.py holds it to whoosh's
+results on one segment and on several.
 """
 from __future__ import annotations
 

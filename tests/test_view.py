@@ -85,3 +85,17 @@ def test_positions_decode_as_whoosh_encodes_them(positions):
     expected = [(0, 7)] + [(1, p) for p in positions] + [(2, 300)]
     assert list(zip(owner.tolist(), pos.tolist())) == expected
     assert fmt.decode_positions(block[1]) == positions
+
+
+def test_segment_files_are_read_from_the_mapped_file_without_a_copy(seed_view):
+    """whoosh's BufferFile would copy each memory-mapped segment file into a BytesIO per searcher."""
+    from io import BytesIO
+    from whoosh.filedb.structfile import BufferFile
+    from search.view import _ViewFile
+    f = BufferFile(memoryview(b"abc\ndef" * 3), name="x")
+    assert isinstance(f.file, _ViewFile) and not isinstance(f.file, BytesIO)
+    assert (f.read(3), f.file.readline(), f.tell(), f.get(4, 3)) == (b"abc", b"\n", 4, b"def")
+    f.seek(-3, 2)
+    assert f.read() == b"def" and f.tell() == 21
+    # the seed index reads through it: whoosh's own search over the mapped files still answers
+    assert len(seed_view.searcher.search(wq.Term("body", "kazakhstan"), limit=None)) > 5
