@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import chain
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from nltk.stem.snowball import SnowballStemmer
@@ -107,12 +107,12 @@ def terms(text: str, stemmed: bool = True, keep_stopwords: bool = False) -> list
     return list(chain.from_iterable(map(_TERM_FUNCS[stemmed, keep_stopwords], TOKEN_RE.findall(text))))
 
 
-@lru_cache(maxsize=500_000)
 def _token_terms(raw: str, stemmed: bool, keep_stopwords: bool) -> tuple:
     return tuple(stem(t) if stemmed else t for t in split_token(raw) if keep_stopwords or t not in STOPWORDS)
 
 
-# one cached single-argument function per (stemmed, keep_stopwords), so `terms` maps tokens at C speed
+# one cached single-argument function per (stemmed, keep_stopwords), so `terms` maps tokens at C speed;
+# they are the only cache of _token_terms
 _TERM_FUNCS = {(st, keep): lru_cache(maxsize=500_000)(lambda raw, st=st, keep=keep: _token_terms(raw, st, keep))
                for st in (True, False) for keep in (True, False)}
 

@@ -16,8 +16,8 @@ after the swap, keeping the previous one for readers still holding it open.
 from __future__ import annotations
 
 import errno
-import gc
 import fcntl
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -42,9 +42,8 @@ GEN_PREFIX = "gen-"
 META = "meta.json"
 KEEP_OLD_GENERATIONS = 1
 PARALLEL_TAGGING_FROM = 400  # articles; below this a worker pool costs more than it saves
-TAG_WORKERS = 4
+WORKERS = 4  # tagging and writer processes (at most one per core)
 PARALLEL_WRITE_FROM = 2000  # documents; below this one process writes one segment
-WRITE_WORKERS = 4  # writer processes (at most one per core)
 SEGMENT_DOCS = 250_000  # documents per segment written by one process (bounds a writer's memory)
 MERGE_SHARE = 0.1  # an incremental run folds in the segments smaller than this share of the largest
 SPELLING_MIN_DOCS = 1000  # from this corpus size on, words seen once are not offered as corrections
@@ -290,7 +289,6 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
             segs, counts = _write_parallel(ix, docs, progress, lock_fd)
             writer.add_segments(segs)
         else:
-            counts = Counter()
             for i, doc in enumerate(docs):
                 writer.add_prepared(doc)
                 if i % 256 == 255:
@@ -340,7 +338,10 @@ def _live_docs(ix, dropped: list) -> list:
 
 
 def _workers() -> int:
-    return min(os.cpu_count() or 1, WRITE_WORKERS)
+    """Worker processes for tagging and writing: one per core, and none where fork is unavailable."""
+    if "fork" not in mp.get_all_start_methods():
+        return 1
+    return min(os.cpu_count() or 1, WORKERS)
 
 
 _SHARED: dict = {}  # set before forking writers: they inherit the documents instead of receiving pickles
@@ -421,9 +422,9 @@ def _worker_init(lock_fd: Optional[int]) -> None:
 def _tag_all(articles: list, progress: Progress, lock_fd: Optional[int] = None) -> list:
     """Tag every article; large runs use one worker process per core (tagging is pure Python)."""
     progress.start("Tagging", len(articles))
-    workers = min(os.cpu_count() or 1, TAG_WORKERS)
+    workers = _workers()
     tagged = []
-    if len(articles) >= PARALLEL_TAGGING_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
+    if len(articles) >= PARALLEL_TAGGING_FROM and workers > 1:
         tagging.taggers()  # load the gazetteers once; forked workers share them
         with mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(lock_fd,)) as pool:
             for a, (c, p, t, ev) in zip(articles, pool.imap(_tag_values, articles, chunksize=64)):

@@ -172,7 +172,8 @@ class SegmentBuilder:
             fw.finish_field()
 
     def _write_term(self, key: bytes, docs, weights, values, lengths, fmt) -> None:
-        """Write one term's posting blocks exactly as W3PostingsWriter does, and its term-table row."""
+        """Write one term's posting blocks as W3PostingsWriter does (data pickled with DATA_PROTOCOL), and its
+        term-table row."""
         postfile = self.fieldwriter._postfile
         fixed = fmt.fixed_value_size()
         info = W3TermInfo()

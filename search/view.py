@@ -8,10 +8,10 @@ a server picks up a reindex without a restart while requests in flight keep thei
 from __future__ import annotations
 
 import threading
-from itertools import accumulate
-from pickle import loads
 from collections import OrderedDict
+from itertools import accumulate
 from pathlib import Path
+from pickle import loads
 from typing import Optional
 
 import numpy as np
@@ -421,7 +421,7 @@ class IndexView:
             mask = np.zeros(self.n, dtype=bool)
             mask[self.phrase_ids(q.fieldname, tuple(q.words), q.slop)] = True
             return mask
-        mask = np.zeros(self.n, dtype=bool)  # proximity, ranges: whoosh's own matcher
+        mask = np.zeros(self.n, dtype=bool)  # ranges, prefixes and the rest: whoosh's own matcher
         mask[np.fromiter(q.docs(self.searcher), dtype=np.int64)] = True
         return mask
 
@@ -441,9 +441,7 @@ class IndexView:
         if got is None:
             cand = self.live.copy()
             for w in words:
-                hold = np.zeros(self.n, dtype=bool)
-                hold[self.term_ids(field, w)] = True
-                cand &= hold
+                cand &= self._mask(wq.Term(field, w))
             got = phrase_docs(self.searcher.reader(), field, words, slop, np.flatnonzero(cand))
             self._postings.put(key, got, got.nbytes + 64)
         return got

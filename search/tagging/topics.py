@@ -33,7 +33,6 @@ class TopicTagger:
             if topic not in self.topics:
                 self.topics.append(topic)
             self.terms[stems[0]].append((stems, topic, float(weight or 1), term))
-        self.first = frozenset(self.terms)
 
     @classmethod
     def load(cls) -> "TopicTagger":
@@ -47,7 +46,7 @@ class TopicTagger:
             stems = analysis.terms(text, keep_stopwords=True)
             counts = Counter(stems)
             where = None  # stem -> its positions, built once when a phrase needs it
-            for s in [x for x in counts if x in self.first]:  # in order of first occurrence
+            for s in [x for x in counts if x in self.terms]:  # in order of first occurrence
                 for seq, topic, weight, surface in self.terms[s]:
                     if len(seq) == 1:
                         n = counts[s]
