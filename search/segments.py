@@ -17,8 +17,10 @@ import struct
 import zlib
 from array import array
 from collections import Counter
+from hashlib import blake2b
 from pickle import dumps
 
+import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -33,6 +35,23 @@ COMPRESSION = 3  # zlib level, as W3Codec
 # unpickle; protocol 5 stores bytes natively: blocks read about 8x faster and compress to about a third.
 # whoosh's reader unpickles any protocol, so the index stays a whoosh index.
 DATA_PROTOCOL = 5
+# The postings sidecar: one file per segment (inside its compound .seg file) holding every text term's
+# postings as flat arrays (document numbers, positions per posting, positions), so queries slice them
+# in place with numpy instead of decompressing and unpickling whoosh's blocks, which stay as they are
+# (whoosh's own search reads them). Layout: a header (magic, number of terms, offsets of the four
+# sections, item sizes of counts and positions); all terms' document numbers (uint32) and counts, in
+# posting order; all their positions (each posting's ascending); then the directory: the terms'
+# 8-byte key hashes sorted, and for each (first posting, postings, first position, positions).
+SIDECAR_EXT = ".cpst"
+SIDECAR_MAGIC = b"CAPST\x00\x00\x01"
+SIDECAR_HEADER = struct.Struct("<8sqqqqqqq")  # magic, terms, docs/counts/positions/directory at, count and position item size
+
+
+def term_hash(key: bytes) -> int:
+    """The sidecar's 8-byte hash of a term-table key (field number + term bytes)."""
+    return int.from_bytes(blake2b(key, digest_size=8).digest(), "little")
+
+
 _pack_int = struct.Struct("!i").pack
 _pack_uint = struct.Struct("!I").pack
 
@@ -139,9 +158,12 @@ class SegmentBuilder:
             length += freq
         return length
 
-    def finish(self) -> None:
-        """Write the term table and postings of every field (the fieldwriter is closed by the caller)."""
+    def finish(self, sidecar_file=None) -> None:
+        """Write the term table and postings of every field (the fieldwriter is closed by the caller), and
+        the postings sidecar to `sidecar_file` when given (closed here)."""
         fw = self.fieldwriter
+        sidecar = ([], array("I"), array("I"), array("I"), []) if sidecar_file is not None else None
+        # (hashes, document numbers, counts, positions, rows)
         names = sorted(set(self.other_postings) | {f for f, t in self.pos_postings.items() if t})
         for name in names:
             field = self.schema[name]
@@ -163,13 +185,24 @@ class SegmentBuilder:
                             values.append(_single(flat[i]) if n == 1 else _encode_positions(flat[i:i + n]))
                             i += n
                     weights = array("f", [n * boost for n in freqs]) if boost != 1 else array("f", freqs)
-                    self._write_term(key + term.encode("utf-8"), docs, weights, values, lengths, field.format)
+                    tkey = key + term.encode("utf-8")
+                    self._write_term(tkey, docs, weights, values, lengths, field.format)
+                    if sidecar is not None:
+                        hashes, docnums, counts, poss, rows = sidecar
+                        hashes.append(term_hash(tkey))
+                        rows.append((len(counts), len(freqs), len(poss), len(flat)))
+                        docnums.extend(docs)
+                        counts.extend(freqs)
+                        poss.extend(flat)
             else:
                 terms = self.other_postings[name]
                 for btext in sorted(terms):
                     docs, weights, values = terms[btext]
                     self._write_term(key + btext, docs, weights, values, lengths, field.format)
             fw.finish_field()
+        if sidecar is not None:
+            write_sidecar(sidecar_file, *sidecar)
+
 
     def _write_term(self, key: bytes, docs, weights, values, lengths, fmt) -> None:
         """Write one term's posting blocks as W3PostingsWriter does (data pickled with DATA_PROTOCOL), and its
@@ -225,6 +258,40 @@ class SegmentBuilder:
         self.fieldwriter._tindex.add(key, info.to_bytes())
 
 
+def _narrow(values: array) -> np.ndarray:
+    """The values as uint16 when they all fit, else uint32."""
+    a = np.frombuffer(values, dtype=np.uint32) if len(values) else np.zeros(0, np.uint32)
+    if a.size == 0 or int(a.max()) < 65536:
+        return a.astype(np.uint16)
+    return a
+
+
+def write_sidecar(f, hashes: list, docnums: array, counts: array, positions: array, rows: list) -> None:
+    """Write a postings sidecar (layout above SIDECAR_EXT) to the whoosh file f and close it."""
+    order = np.argsort(np.array(hashes, dtype=np.uint64), kind="stable")
+    keys = np.array(hashes, dtype=np.uint64)[order]
+    table = np.array(rows, dtype=np.int64).reshape(-1, 4)[order]
+    if keys.size > 1:  # two terms sharing a hash (never seen): both left out, read from whoosh's postings
+        dup = np.zeros(keys.size, dtype=bool)
+        same = keys[1:] == keys[:-1]
+        dup[1:] |= same
+        dup[:-1] |= same
+        keys, table = keys[~dup], table[~dup]
+    d = np.frombuffer(docnums, dtype=np.uint32) if len(docnums) else np.zeros(0, np.uint32)
+    c, p = _narrow(counts), _narrow(positions)
+    at, offsets = SIDECAR_HEADER.size, []
+    for part in (d, c, p):
+        offsets.append(at)
+        at += part.nbytes + (-part.nbytes) % 8
+    f.write(SIDECAR_HEADER.pack(SIDECAR_MAGIC, keys.size, *offsets, at, c.itemsize, p.itemsize))
+    for part in (d, c, p):
+        f.write(part.tobytes())
+        f.write(b"\x00" * ((-part.nbytes) % 8))
+    f.write(keys.tobytes())
+    f.write(table.tobytes())
+    f.close()
+
+
 class FastWriter(SegmentWriter):
     """whoosh's SegmentWriter with `add_prepared` (the fast path) and segments written by other processes.
 
@@ -251,7 +318,7 @@ class FastWriter(SegmentWriter):
 
     def _flush_segment(self):
         self.perdocwriter.close()
-        self.builder.finish()
+        self.builder.finish(self.newsegment.create_file(self.storage, SIDECAR_EXT))
         self.fieldwriter.close()
 
     def commit(self, drop_segments=(), **_ignored):
@@ -283,7 +350,7 @@ def write_segment(ix, docs, words: Counter = None, compound: bool = True):
     for doc in docs:
         builder.add(doc)
     perdoc.close()
-    builder.finish()
+    builder.finish(segment.create_file(ix.storage, SIDECAR_EXT))
     fieldwriter.close()
     segment.set_doc_count(builder.docnum)
     if compound and segment.should_assemble():

@@ -22,6 +22,7 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.query import Query
 
 from .indexer import CURRENT, current_generation, open_index, read_meta
+from .segments import SIDECAR_EXT, SIDECAR_HEADER, SIDECAR_MAGIC, term_hash
 from .schema import TEXT_FIELDS
 from .spelling import Speller
 
@@ -88,7 +89,8 @@ BufferFile.__init__ = _buffer_file_init
 def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
     """A term's (document numbers, weights or None) over every segment, deleted documents included.
 
-    The seam into whoosh internals: each segment's term matcher is a W3LeafMatcher whose blocks hold
+    A segment written by search.segments is read from its postings sidecar (`Sidecar`). Otherwise, the
+    seam into whoosh internals: each segment's term matcher is a W3LeafMatcher whose blocks hold
     their ids and weights as arrays, read a block at a time, and shifted by the segment's document
     offset. Deleted documents are left in: callers mask them out with `IndexView.live` (whoosh's own
     deletion filter would hide the blocks). tests/test_view.py and tests/test_ranking_parity.py check
@@ -97,6 +99,14 @@ def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
     ids, ws = [], []
     for leaf, base in reader.leaf_readers():
         if (field, text) not in leaf:
+            continue
+        got = _sidecar_term(leaf, field, text)
+        if got is not None:  # sliced in place: no block to decode
+            docs, counts, _ = got
+            ids.append(docs.astype(np.int64) + base)
+            if weights:  # as whoosh stores them: count * field boost, as float32
+                boost = leaf.schema[field].format.field_boost
+                ws.append((counts * boost).astype(np.float32).astype(np.float64))
             continue
         m = leaf._terms.matcher(field, leaf._text_to_bytes(field, text), leaf.schema[field].format)
         if not isinstance(m, W3LeafMatcher):  # another codec: the public API (deletions filtered)
@@ -140,7 +150,8 @@ def _block_arrays(m, weights: bool = True) -> tuple:
 def read_positions(reader, field: str, text, docs: np.ndarray) -> tuple:
     """(document numbers, positions) of a term's occurrences in the given documents (sorted numbers).
 
-    The same seam as read_postings: a block whose last document comes before the next wanted one is
+    A segment with a postings sidecar gives them with numpy (`_gather_positions`). Others go through the
+    same seam as read_postings: a block whose last document comes before the next wanted one is
     skipped unread; the positions of the postings in the others are decoded a block at a time
     (`_block_positions`), so a phrase costs the blocks holding its candidates, not every posting.
     """
@@ -148,31 +159,103 @@ def read_positions(reader, field: str, text, docs: np.ndarray) -> tuple:
     for leaf, base in reader.leaf_readers():
         if (field, text) not in leaf:
             continue
+        wanted = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
+        if not wanted.size:
+            continue
+        got = _sidecar_term(leaf, field, text)
+        if got is not None:
+            local, counts, flat = got
+            d, p = _gather_positions(local.astype(np.int64), counts, flat, wanted)
+            out_docs.append(d + base)
+            out_pos.append(p)
+            continue
         fmt = leaf.schema[field].format
         m = leaf._terms.matcher(field, leaf._text_to_bytes(field, text), fmt)
         if not isinstance(m, W3LeafMatcher):
             raise TypeError("positions are read from W3 postings only")
-        wanted = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
         ci = 0
         while m.is_active() and ci < wanted.size:
             if m.block_max_id() < wanted[ci]:
                 m._next_block()  # no wanted document in this block: its data is never decompressed
                 continue
-            ids = _block_arrays(m, False)[0]
-            at = np.searchsorted(wanted, ids)
-            hit = (at < wanted.size) & (wanted[np.minimum(at, wanted.size - 1)] == ids)
+            block_ids = _block_arrays(m, False)[0]
+            at = np.searchsorted(wanted, block_ids)
+            hit = (at < wanted.size) & (wanted[np.minimum(at, wanted.size - 1)] == block_ids)
             if hit.any():
                 if m._values is None:
                     m._read_values()
                 owner, pos = _block_positions(m._values)
                 keep = hit[owner]
-                out_docs.append(ids[owner[keep]] + base)
+                out_docs.append(block_ids[owner[keep]] + base)
                 out_pos.append(pos[keep])
-            ci = int(np.searchsorted(wanted, ids[-1], side="right"))
+            ci = int(np.searchsorted(wanted, block_ids[-1], side="right"))
             m._next_block()
     if not out_docs:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(out_docs), np.concatenate(out_pos)
+
+
+def _gather_positions(local: np.ndarray, counts: np.ndarray, flat: np.ndarray, wanted: np.ndarray) -> tuple:
+    """(document, position) pairs of the postings of `local` (a term's documents in one segment, with
+    `counts` positions each, concatenated in `flat`) whose document is in `wanted` (sorted)."""
+    at = np.searchsorted(wanted, local)
+    hit = (at < wanted.size) & (wanted[np.minimum(at, wanted.size - 1)] == local)
+    counts = counts.astype(np.int64)
+    starts = np.cumsum(counts) - counts
+    c, s = counts[hit], starts[hit]
+    # positions of posting k run from s[k] to s[k] + c[k]: one index array for all of them
+    index = np.repeat(s - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
+    return np.repeat(local[hit], c), flat[index].astype(np.int64)
+
+
+class Sidecar:
+    """A segment's postings sidecar (layout in search.segments), read in place from its bytes."""
+
+    def __init__(self, buf):
+        magic, n, docs_at, counts_at, positions_at, directory_at, csize, psize = SIDECAR_HEADER.unpack_from(buf, 0)
+        if magic != SIDECAR_MAGIC:
+            raise ValueError("not a postings sidecar")
+        sizes = {2: np.uint16, 4: np.uint32}
+        self.docs = np.frombuffer(buf, np.uint32, (counts_at - docs_at) // 4, docs_at)
+        self.counts = np.frombuffer(buf, sizes[csize], (positions_at - counts_at) // csize, counts_at)
+        self.positions = np.frombuffer(buf, sizes[psize], (directory_at - positions_at) // psize, positions_at)
+        self.keys = np.frombuffer(buf, np.uint64, n, directory_at)
+        self.rows = np.frombuffer(buf, np.int64, 4 * n, directory_at + 8 * n).reshape(n, 4)
+
+    def term(self, key: bytes):
+        """(document numbers, positions per posting, all positions) of a term-table key, or None."""
+        h = np.uint64(term_hash(key))
+        i = int(np.searchsorted(self.keys, h))
+        if i == self.keys.size or self.keys[i] != h:
+            return None
+        c0, n, p0, npos = self.rows[i].tolist()
+        return self.docs[c0:c0 + n], self.counts[c0:c0 + n], self.positions[p0:p0 + npos]
+
+
+_NO_SIDECAR = object()
+
+
+def _sidecar(leaf):
+    """The leaf segment's Sidecar, or None (whoosh's writer, another codec); opened once per reader."""
+    got = getattr(leaf, "_casearch_sidecar", _NO_SIDECAR)
+    if got is _NO_SIDECAR:
+        got = None
+        segment, storage = getattr(leaf, "_segment", None), getattr(leaf, "_storage", None)
+        if segment is not None and storage is not None:
+            name = segment.make_filename(SIDECAR_EXT)
+            if storage.file_exists(name):
+                f = storage.open_file(name)
+                got = Sidecar(f._buf if isinstance(f, BufferFile) else f.read())
+        leaf._casearch_sidecar = got
+    return got
+
+
+def _sidecar_term(leaf, field: str, text):
+    """A term's arrays from the leaf's sidecar (see Sidecar.term), or None."""
+    side = _sidecar(leaf)
+    if side is None:
+        return None
+    return side.term(leaf._terms._keycoder(field, leaf._text_to_bytes(field, text)))
 
 
 _ONE_POSITION = b"\x00\x00\x00\x01\x80\x02]q\x00"  # pack_uint(1) + pickle protocol 2 of a one-item list

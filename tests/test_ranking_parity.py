@@ -6,6 +6,7 @@ from whoosh import query as wq
 from search import indexer
 from search.indexer import build_index
 from search.ranking import Unsupported
+from search import view as view_module
 from search.view import IndexView
 
 from .conftest import write_jsonl
@@ -108,3 +109,38 @@ def test_lengths_read_in_bulk_equal_whooshs_per_document_lengths(view):
 
 def test_live_mask_is_whooshs_set_of_undeleted_documents(view):
     assert np.flatnonzero(view.live).tolist() == list(view.searcher.reader().all_doc_ids())
+
+
+def test_postings_from_the_sidecar_equal_whooshs_blocks(view, monkeypatch):
+    """Segments written by search.segments carry a postings sidecar; whoosh's posting blocks give the
+    same documents, weights (title and tags carry a field boost), positions and phrase matches."""
+    reader = view.searcher.reader()
+    assert all(view_module._sidecar(leaf) is not None for leaf, _ in reader.leaf_readers())
+    every, some = np.arange(view.n), np.arange(view.n)[::3]
+    cases = [(f, w) for f in ("body", "title", "tags") for w in ("water", "gas", "minist", "glacier", "nosuchword")]
+    phrases = [(q.fieldname, tuple(q.words), q.slop) for q in PHRASES] + [("body", ("gas", "water"), 1),
+                                                                          ("title", ("water", "river"), 1)]
+
+    def read_all():
+        post = {(f, w): view_module.read_postings(reader, f, w, weights=True) for f, w in cases}
+        pos = {(f, w, d.size): view_module.read_positions(reader, f, w, d) for f, w in cases for d in (every, some)}
+        ph = {p: view_module.phrase_docs(reader, p[0], p[1], p[2], every) for p in phrases}
+        return post, pos, ph
+
+    fast_post, fast_pos, fast_ph = read_all()
+    monkeypatch.setattr(view_module, "_sidecar", lambda leaf: None)
+    slow_post, slow_pos, slow_ph = read_all()
+    for key in fast_post:
+        assert fast_post[key][0].tolist() == slow_post[key][0].tolist(), key
+        assert fast_post[key][1].tolist() == slow_post[key][1].tolist(), key
+        assert fast_post[key][1].dtype == slow_post[key][1].dtype == np.float64
+    assert len(set(fast_post[("body", "water")][1].tolist())) > 1  # one and more occurrences
+    assert set(fast_post[("title", "water")][1].tolist()) == {2.5}  # the title's field boost
+    for key in fast_pos:
+        order_f, order_s = np.lexsort(fast_pos[key][::-1]), np.lexsort(slow_pos[key][::-1])
+        assert fast_pos[key][0][order_f].tolist() == slow_pos[key][0][order_s].tolist(), key
+        assert fast_pos[key][1][order_f].tolist() == slow_pos[key][1][order_s].tolist(), key
+    assert sum(fast_pos[k][0].size for k in fast_pos) > 1000
+    for key in fast_ph:
+        assert fast_ph[key].tolist() == slow_ph[key].tolist(), key
+    assert fast_ph[("body", ("water", "gas"), 1)].size > 20 and fast_ph[("body", ("gas", "water"), 1)].size == 0

@@ -16,7 +16,7 @@ from search.indexer import build_index
 from search.sources.records import make_article
 from search.schema import build_schema, from_stored, to_document
 from search.synth import generate_corpus
-from search.view import IndexView
+from search.view import IndexView, Sidecar
 
 from .conftest import ROOT, write_jsonl
 
@@ -56,10 +56,10 @@ def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path):
     w2.add_segments([seg])
     w2.commit()
     ref, got = _files(a), _files(b)
-    assert sorted(ref) == sorted(got)
+    assert sorted(got) == sorted(list(ref) + ["cpst"])  # whoosh's files and the postings sidecar
     assert {"trm", "pst", "_stored.col", "_body_len.col", "id.col"} <= set(ref)
     for name in ref:
-        if name not in ("trm", "pst"):  # see below
+        if name not in ("trm", "pst", "cpst"):  # see below
             assert got[name] == ref[name], name
     # Postings: the same blocks with the same contents; the bytes differ (block data pickled with
     # protocol 5, and a value shared by several postings is one object, pickled once).
@@ -72,6 +72,24 @@ def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path):
             i1, i2 = r1.term_info(field, text), r2.term_info(field, text)
             assert _stats(i1) == _stats(i2), (field, text)
             assert _blocks(ref["pst"], i1.extent()) == _blocks(got["pst"], i2.extent()), (field, text)
+
+
+    # The sidecar holds every text term's postings and positions, as whoosh's postings do.
+    side = Sidecar(got["cpst"])
+    with ix.reader() as r1, ix2.reader() as r2:
+        leaf = r2.leaf_readers()[0][0] if hasattr(r2, "leaf_readers") else r2
+        checked = 0
+        for field, text in r1.all_terms():
+            if field not in segments.FAST_FIELDS:
+                assert side.term(leaf._terms._keycoder(field, text)) is None
+                continue
+            docs, counts, flat = side.term(leaf._terms._keycoder(field, text))
+            expect = [p for _, p in r1.postings(field, text).items_as("positions")]
+            assert docs.tolist() == list(r1.postings(field, text).all_ids()), (field, text)
+            assert counts.tolist() == [len(p) for p in expect], (field, text)
+            assert flat.tolist() == [x for p in expect for x in p], (field, text)
+            checked += 1
+        assert checked == side.keys.size > 1000
 
 
 def _stats(info) -> tuple:
