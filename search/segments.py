@@ -2,7 +2,9 @@
 
 In: documents as `schema.to_document` makes them. Out: ordinary whoosh W3 segments: the same files, term
 table, columns and posting blocks whoosh's own SegmentWriter writes (`tests/test_segments.py` compares
-them), except that block data is pickled with protocol 5 (DATA_PROTOCOL) instead of 2.
+them), except that block data is pickled with protocol 5 (DATA_PROTOCOL) instead of 2, plus one file
+of our own in each segment: the postings sidecar (SIDECAR_EXT), the text terms' postings and positions
+as flat arrays that `search.view` slices in place.
 
 Why: whoosh's writer runs every posting through a pickled external sort and several Python calls
 (about 110 articles/s here). This module inverts documents in memory into compact arrays, using

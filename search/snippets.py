@@ -25,8 +25,9 @@ def make_snippet(body: str, terms: frozenset, window: int = WINDOW_WORDS) -> str
         return ""
     tokens = []  # (start, end, is_match)
     first_hit = None
+    keys, disjoint = _token_keys, terms.isdisjoint  # _is_match inlined: this loop is most of a snippet's cost
     for m in analysis.TOKEN_RE.finditer(body):
-        hit = _is_match(m.group(), terms)
+        hit = not disjoint(keys(m.group()))
         tokens.append((m.start(), m.end(), hit))
         if hit and first_hit is None:
             first_hit = len(tokens) - 1

@@ -28,6 +28,7 @@ from .spelling import Speller
 
 BM25_B = 0.75
 BM25_K1 = 1.2
+PEEK_BYTES = 256  # what _ViewFile.peek shows at most (pickle asks for 128 KB)
 POSTINGS_CACHE_MB = 256  # decoded postings (document numbers and weights) kept per index generation
 
 
@@ -56,6 +57,11 @@ class _ViewFile:
             if cut >= 0:
                 break
         return bytes(out)
+
+    def peek(self, n: int = 1) -> bytes:
+        """Bytes ahead without moving: pickle.load then reads a block's small info tuple in two calls, not
+        one read per opcode (whoosh unpickles one from the file for every posting block it visits)."""
+        return bytes(self._buf[self._pos:self._pos + min(max(n, 1), PEEK_BYTES)])
 
     def seek(self, pos: int, whence: int = 0) -> int:
         self._pos = pos + (self._pos if whence == 1 else self._len if whence == 2 else 0)

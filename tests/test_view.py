@@ -99,3 +99,15 @@ def test_segment_files_are_read_from_the_mapped_file_without_a_copy(seed_view):
     assert f.read() == b"def" and f.tell() == 21
     # the seed index reads through it: whoosh's own search over the mapped files still answers
     assert len(seed_view.searcher.search(wq.Term("body", "kazakhstan"), limit=None)) > 5
+
+
+def test_pickles_load_from_a_mapped_file_with_peek():
+    """pickle.load peeks ahead and then reads only what it used: the file ends right after the object."""
+    import pickle
+    from whoosh.filedb.structfile import BufferFile
+    objs = [(128, 5000, 2.5, 3, 7, 9), list(range(300)), {"a": b"x" * 1000}]
+    data = b"".join(pickle.dumps(o, 2) for o in objs) + b"tail"
+    f = BufferFile(memoryview(data), name="x")
+    assert f.file.peek(4) == data[:4] and f.tell() == 0
+    assert [f.read_pickle() for _ in objs] == objs
+    assert f.read() == b"tail"
