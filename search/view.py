@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from itertools import accumulate
 from pathlib import Path
 from pickle import loads
@@ -367,6 +368,25 @@ class ByteCache:
                 self.used -= n
 
 
+class FacetCounts(Mapping):
+    """{value: count} over a scope for the values with a count, read from the count array on demand."""
+
+    def __init__(self, facet: "FacetArrays", counts: np.ndarray):
+        self._facet, self._counts = facet, counts
+
+    def __getitem__(self, value: str) -> int:
+        i = self._facet.index.get(value)
+        if i is None or not self._counts[i]:
+            raise KeyError(value)
+        return int(self._counts[i])
+
+    def __iter__(self):
+        return (self._facet.values[i] for i in np.flatnonzero(self._counts).tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._counts))
+
+
 class FacetArrays:
     """One facet's values and, for each value, the sorted document numbers that carry it."""
 
@@ -403,7 +423,8 @@ class FacetArrays:
         return mask
 
     def counts(self, scope: np.ndarray, limit: int = None) -> tuple:
-        """([(value, count)] of the `limit` most frequent values in scope, ties by value; {value: count} of all).
+        """([(value, count)] of the `limit` most frequent values in scope, ties by value; {value: count} of all,
+        as a FacetCounts mapping).
 
         A small scope gathers its documents' values (CSR rows); a large one selects from every pair.
         """
@@ -419,11 +440,11 @@ class FacetArrays:
             vals = self.val_of_pair[scope[self.doc_of_pair]]
         c = np.bincount(vals, minlength=len(self.values))
         nz = np.flatnonzero(c)
+        if limit is not None and nz.size > limit:  # the top `limit` counts first, then order only those
+            nz = nz[c[nz] >= np.partition(c[nz], nz.size - limit)[nz.size - limit]]
         order = nz[np.lexsort((self.rank[nz], -c[nz]))]
         top = order if limit is None else order[:limit]
-        counts = c[nz].tolist()
-        return ([(self.values[i], int(c[i])) for i in top.tolist()],
-                {self.values[i]: k for i, k in zip(nz.tolist(), counts)})
+        return [(self.values[i], int(c[i])) for i in top.tolist()], FacetCounts(self, c)
 
 
 class IndexView:
