@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from pickle import loads
 from typing import Optional
@@ -29,6 +29,8 @@ from .spelling import Speller
 
 BM25_B = 0.75
 BM25_K1 = 1.2
+DENSE_SHARE = 64  # a facet value on at least 1/64 of the documents is counted as a bitset
+WARM_WORDS = 50_000  # the most frequent surface words analysed when a view opens (see IndexView.warm)
 PEEK_BYTES = 256  # what _ViewFile.peek shows at most (pickle asks for 128 KB)
 POSTINGS_CACHE_MB = 256  # decoded postings (document numbers and weights) kept per index generation
 
@@ -311,12 +313,16 @@ def phrase_docs(reader, field: str, words, slop: int, docs: np.ndarray) -> np.nd
         return docs
     occ = [read_positions(reader, field, w, docs) for w in words]
     if slop == 1:  # follow the possible end positions: key = document << 32 | position
-        ends = np.unique((occ[0][0] << 32) | occ[0][1])
+        ends = _sorted_keys(occ[0][0], occ[0][1])
         for d, p in occ[1:]:
-            ends = np.intersect1d(ends + 1, (d << 32) | p)
+            keys = _sorted_keys(d, p)
+            ends = ends + 1
+            at = np.searchsorted(keys, ends)
+            ends = ends[keys[np.minimum(at, keys.size - 1)] == ends] if keys.size else keys
             if not ends.size:
                 break
-        return np.unique(ends >> 32)
+        docs = ends >> 32
+        return docs[np.r_[True, docs[1:] != docs[:-1]]] if docs.size else docs
     positions = []
     for d, p in occ:
         per = {}
@@ -333,6 +339,14 @@ def phrase_docs(reader, field: str, words, slop: int, docs: np.ndarray) -> np.nd
         if spans:
             keep.append(d)
     return np.array(keep, dtype=np.int64)
+
+
+def _sorted_keys(docs: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """document << 32 | position, sorted and unique (read_positions gives them in that order already)."""
+    keys = (docs << 32) | positions
+    if keys.size > 1 and not (keys[1:] > keys[:-1]).all():
+        keys = np.unique(keys)
+    return keys
 
 
 def postings_ids(reader, field: str, text) -> np.ndarray:
@@ -366,6 +380,13 @@ class ByteCache:
             while self.used > self.max_bytes and len(self._items) > 1:
                 _, (_, n) = self._items.popitem(last=False)
                 self.used -= n
+
+
+def _bitset(docs: np.ndarray, n: int) -> np.ndarray:
+    """The documents as a bitset of n bits, in 64-bit words (bit order is packbits', the same for all)."""
+    mask = np.zeros(-(-n // 64) * 64, dtype=bool)
+    mask[docs] = True
+    return np.packbits(mask).view(np.uint64)
 
 
 class FacetCounts(Mapping):
@@ -403,10 +424,16 @@ class FacetArrays:
             self.postings.append(docs)
         self.index = {v: i for i, v in enumerate(self.values)}
         self.n = n
-        # doc -> value ids (CSR, sorted by document), for counting over a set of documents in one pass
-        pairs_doc = np.concatenate(self.postings) if self.postings else np.zeros(0, np.int64)
-        pairs_val = np.concatenate([np.full(len(p), i, np.int32) for i, p in enumerate(self.postings)]) \
-            if self.postings else np.zeros(0, np.int32)
+        # Values carried by at least 1/DENSE_SHARE of the documents are counted as bitsets (a popcount of
+        # bitset AND scope, one bit per document); the others through doc -> value pairs (CSR, sorted by
+        # document), gathered for a small scope or selected from all pairs for a large one.
+        dense = [i for i, p in enumerate(self.postings) if len(p) * DENSE_SHARE >= n and n]
+        self.dense = np.array(dense, dtype=np.int64)
+        self.bits = np.stack([_bitset(self.postings[i], n) for i in dense]) if dense else None
+        sparse = [i for i in range(len(self.postings)) if not dense or len(self.postings[i]) * DENSE_SHARE < n]
+        pairs_doc = np.concatenate([self.postings[i] for i in sparse]) if sparse else np.zeros(0, np.int64)
+        pairs_val = np.concatenate([np.full(len(self.postings[i]), i, np.int32) for i in sparse]) \
+            if sparse else np.zeros(0, np.int32)
         order = np.argsort(pairs_doc, kind="stable")
         self.doc_of_pair = pairs_doc[order]
         self.val_of_pair = pairs_val[order]
@@ -429,7 +456,7 @@ class FacetArrays:
         A small scope gathers its documents' values (CSR rows); a large one selects from every pair.
         """
         if not len(self.values):
-            return [], {}
+            return [], FacetCounts(self, np.zeros(0, np.int64))
         docs = np.flatnonzero(scope)
         if docs.size * 8 < self.n:
             starts, ends = self.indptr[docs], self.indptr[docs + 1]
@@ -439,6 +466,8 @@ class FacetArrays:
         else:
             vals = self.val_of_pair[scope[self.doc_of_pair]]
         c = np.bincount(vals, minlength=len(self.values))
+        if self.bits is not None:
+            c[self.dense] = np.bitwise_count(self.bits & _bitset(docs, self.n)).sum(axis=1)
         nz = np.flatnonzero(c)
         if limit is not None and nz.size > limit:  # the top `limit` counts first, then order only those
             nz = nz[c[nz] >= np.partition(c[nz], nz.size - limit)[nz.size - limit]]
@@ -498,6 +527,17 @@ class IndexView:
                     self._ranker = Ranker(self, BM25_K1, BM25_B)
         return self._ranker
 
+    def warm(self, limit: int = WARM_WORDS) -> int:
+        """Prime the snippet analysis with the index's `limit` most frequent words (words.txt, most frequent
+        first); returns how many. `serve` runs this in a background thread when it opens a generation."""
+        from . import snippets
+        from .spelling import WORDS
+        path = Path(self.generation) / WORDS if self.generation else None
+        if path is None or not path.exists():
+            return 0
+        with open(path, encoding="utf-8") as f:
+            return snippets.warm(line.partition("\t")[0] for line in islice(f, limit))
+
     @property
     def doc_count(self) -> int:
         return int(self.live.sum())
@@ -555,6 +595,15 @@ class IndexView:
             got = phrase_docs(self.searcher.reader(), field, words, slop, np.flatnonzero(cand))
             self._postings.put(key, got, got.nbytes + 64)
         return got
+
+    def has_any(self, field: str, docnum: int, terms) -> bool:
+        """Tell whether the document holds any of the terms in the field (from the cached postings)."""
+        for t in terms:
+            ids = self.term_ids(field, t)
+            i = int(np.searchsorted(ids, docnum))
+            if i < ids.size and ids[i] == docnum:
+                return True
+        return False
 
     def term_ids(self, field: str, text: str) -> np.ndarray:
         """The document numbers of a term's postings (cached with its weights: see term_postings)."""
@@ -636,4 +685,5 @@ class IndexHandle:
             if self._view is None or stamp != self._stamp:
                 self._view = IndexView(self.index_dir)  # the old view stays usable by requests holding it
                 self._stamp = stamp
+                threading.Thread(target=self._view.warm, name="casearch-warm", daemon=True).start()
             return self._view

@@ -123,6 +123,7 @@ def test_run_bench_answers_every_query_on_both_engines():
     assert all(isinstance(v, float) for v in res["ratios"].values())
     assert res["engines"]["casearch"]["incremental"]["added"] == bench.INCREMENTAL_DOCS
     assert res["engines"]["casearch"]["incremental"]["articles"] == 300 + bench.INCREMENTAL_DOCS
+    assert isinstance(res["engines"]["casearch"]["warm_ms"], float) and "warm-up after opening" in res["table"]
     assert "casearch" in res["table"] and "sqlite_fts5" in res["table"]
     assert f"{bench.INCREMENTAL_DOCS:,} articles added to the index" in res["table"]
     json.dumps(res)  # what `casearch bench --json` prints

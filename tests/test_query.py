@@ -139,3 +139,20 @@ def test_long_timelines_are_yearly(tmp_path):
     build_index([str(write_jsonl(tmp_path / "y.jsonl", recs))], str(tmp_path / "i"))
     res = run(build_request(""), IndexView(str(tmp_path / "i")))
     assert res.timeline == (("2016", 1), ("2017", 0), ("2018", 1), ("2019", 0), ("2020", 0), ("2021", 1))
+
+
+def test_title_only_hits_open_the_snippet_at_the_body_start_and_body_hits_at_the_match(tmp_path):
+    from search.indexer import build_index
+    from search.view import IndexView
+    from .conftest import write_jsonl
+    lead = " ".join(f"word{i}" for i in range(60))
+    recs = [{"id": "t", "title": "Glacier watch", "body": lead + ". The river rose."},
+            {"id": "b", "title": "Spring floods", "body": lead + " and the glacier melted."}]
+    build_index([str(write_jsonl(tmp_path / "g.jsonl", recs))], str(tmp_path / "i"))
+    view = IndexView(str(tmp_path / "i"))
+    snippets = {h.id: h.snippet for h in run(build_request("glacier"), view).hits}
+    assert snippets["t"] == " ".join(f"word{i}" for i in range(40)) + "…"  # title-only: no scan, no mark
+    # the window opens ten words before the match
+    assert snippets["b"] == "…" + " ".join(f"word{i}" for i in range(52, 60)) + " and the <mark>glacier</mark> melted."
+    assert not view.has_any("body", view.docnum("t"), {"glacier"}) and view.has_any("body", view.docnum("b"), {"glacier"})
+    assert make_snippet("", frozenset()) == "" and make_snippet("a b", frozenset()) == "a b"

@@ -1,4 +1,6 @@
 """The fast path over whoosh internals agrees with whoosh's own search (the seam's parity test)."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from whoosh import query as wq
@@ -47,10 +49,16 @@ def test_postings_ids_after_updates_and_deletes(tmp_path):
         assert sorted(set(ids[v.live[ids]].tolist())) == sorted(wq.Term("body", term).docs(v.searcher))
 
 
+@pytest.mark.parametrize("share", [1, 8, 64])  # no value, some values, every value counted as a bitset
 @pytest.mark.parametrize("facet", ["country", "person", "topic"])
-def test_facet_counts_equal_a_count_of_stored_values_for_small_and_large_scopes(seed_view, facet):
+def test_facet_counts_equal_a_count_of_stored_values_for_small_and_large_scopes(seed_view, facet, share, monkeypatch):
     from collections import Counter
+    from search import view as view_module
     from search.schema import split_facet
+    monkeypatch.setattr(view_module, "DENSE_SHARE", share)
+    arrays = view_module.FacetArrays(seed_view.searcher.reader(), facet, seed_view.n, seed_view.live)
+    dense = len(arrays.dense)
+    assert (dense == 0) if share == 1 else (dense == len(arrays.values)) if share == 64 else (0 < dense < len(arrays.values))
     rng = np.random.default_rng(3)
     live = np.flatnonzero(seed_view.live)
     for size in (1, 2, 3, 10, len(live)):  # up to n/8 documents gather rows; more select from all pairs
@@ -58,7 +66,7 @@ def test_facet_counts_equal_a_count_of_stored_values_for_small_and_large_scopes(
         scope[rng.choice(live, size, replace=False)] = True
         expected = Counter(v for d in np.flatnonzero(scope).tolist()
                            for v in split_facet(seed_view.searcher.stored_fields(d).get(facet)))
-        top, every = seed_view.facets[facet].counts(scope, 5)
+        top, every = arrays.counts(scope, 5)
         assert every == dict(expected)
         assert top == sorted(expected.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
 
@@ -111,3 +119,35 @@ def test_pickles_load_from_a_mapped_file_with_peek():
     assert f.file.peek(4) == data[:4] and f.tell() == 0
     assert [f.read_pickle() for _ in objs] == objs
     assert f.read() == b"tail"
+
+
+def test_warm_primes_the_snippet_analysis_with_the_most_frequent_words(seed_index):
+    """A view analyses the index's most frequent words (words.txt) ahead of the first snippets; the
+    server's handle does it in a background thread whenever it opens a generation."""
+    import threading
+    from search import snippets
+    from search.spelling import WORDS
+    from search.view import IndexHandle
+    view = IndexView(str(seed_index))
+    top = [line.split("\t")[0] for line in (Path(view.generation) / WORDS).read_text(encoding="utf-8").splitlines()]
+    snippets._token_keys.cache_clear()
+    assert view.warm(limit=3) == 3
+    assert snippets._token_keys.cache_info().currsize == 6  # lowercase and capitalised
+    before = snippets._token_keys.cache_info().hits
+    snippets._token_keys(top[0]), snippets._token_keys(top[2].capitalize()), snippets._token_keys(top[3])
+    assert snippets._token_keys.cache_info().hits == before + 2  # primed; the fourth word was not
+    snippets._token_keys.cache_clear()
+    IndexHandle(str(seed_index)).get()
+    warmers = [t for t in threading.enumerate() if t.name == "casearch-warm"]
+    assert warmers
+    for t in warmers:
+        t.join(30)
+    assert snippets._token_keys.cache_info().currsize >= 2 * min(len(top), 1000)
+    assert view.warm() == len(top)
+
+
+def test_phrase_keys_are_sorted_and_unique_whatever_order_they_come_in():
+    from search.view import _sorted_keys
+    d, p = np.array([2, 1, 1, 2, 1]), np.array([5, 9, 3, 5, 3])
+    assert _sorted_keys(d, p).tolist() == [(1 << 32) | 3, (1 << 32) | 9, (2 << 32) | 5]
+    assert _sorted_keys(np.array([1, 1]), np.array([3, 4])).tolist() == [(1 << 32) | 3, (1 << 32) | 4]
