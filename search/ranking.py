@@ -75,6 +75,23 @@ class Ranker:
             match = np.zeros(self.n, dtype=bool)
             match[ids] = True
             return scores, match
+        if isinstance(q, (wq.Or, wq.DisjunctionMax)) and q.subqueries:
+            # terms are added (or maxed) straight into one pair of arrays: no dense arrays per term
+            scores, match = np.zeros(self.n), np.zeros(self.n, dtype=bool)
+            dismax = isinstance(q, wq.DisjunctionMax)
+            for sub in q.subqueries:
+                if isinstance(sub, wq.Term):
+                    ids, sc = self.term(sub.fieldname, sub.text)
+                    sc = sc * sub.boost
+                    scores[ids] = np.maximum(scores[ids], sc) if dismax else scores[ids] + sc
+                    match[ids] = True
+                else:
+                    sc, m = self.evaluate(sub)
+                    (np.maximum if dismax else np.add)(scores, sc, out=scores)
+                    match |= m
+            if q.boost != 1:
+                scores *= q.boost
+            return scores, match
         if isinstance(q, (wq.Or, wq.DisjunctionMax, wq.And)):
             parts = [self.evaluate(sub) for sub in q.subqueries]
             if not parts:

@@ -554,7 +554,10 @@ class IndexView:
         if isinstance(q, (wq.Or, wq.DisjunctionMax)):
             mask = np.zeros(self.n, dtype=bool)
             for sub in q.subqueries:
-                mask |= self._mask(sub)
+                if isinstance(sub, wq.Term):  # straight into the mask: no array per term
+                    mask[self.term_ids(sub.fieldname, sub.text)] = True
+                else:
+                    mask |= self._mask(sub)
             return mask
         if isinstance(q, wq.And):
             mask = self.live.copy()
