@@ -22,7 +22,7 @@ from .models import FACETS, SORTS, FacetValue, Hit, SearchRequest, SearchResults
 from .parsing import parse_query
 from .ranking import Unsupported
 from .schema import author_key, split_facet
-from .view import IndexView
+from .view import FacetScope, IndexView
 
 BODY, NONE = "body", frozenset()
 
@@ -104,9 +104,12 @@ def run(req: SearchRequest, view: IndexView) -> SearchResults:
     t0 = time.perf_counter()
     m = match(req, view)
     final = m.final()
-    facets = {}
+    facets, scopes = {}, {}
     for f in FACETS:
-        facets[f] = _facet_values(view, f, m.scope_for(f), getattr(req, f))
+        key = frozenset(g for g in m.facet_masks if g != f)  # facets with the same filters share a scope
+        if key not in scopes:
+            scopes[key] = FacetScope(m.scope_for(f))
+        facets[f] = _facet_values(view, f, scopes[key], getattr(req, f))
     total = int(final.sum())
     start = (req.page - 1) * req.per_page
     hits = _rank(req, view, m.parsed, final, start, start + req.per_page)
@@ -169,7 +172,7 @@ def _query_mask(parsed, view: IndexView) -> np.ndarray:
     return view.mask_for(parsed.query)
 
 
-def _facet_values(view: IndexView, facet: str, scope: np.ndarray, selected: tuple) -> tuple:
+def _facet_values(view: IndexView, facet: str, scope: FacetScope, selected: tuple) -> tuple:
     counts, present = view.facets[facet].counts(scope, FACET_LIMIT)
     out = [FacetValue(v, c, v in selected) for v, c in counts]
     # a selected value with no match in scope is still shown (count 0), so it can be removed
@@ -214,13 +217,12 @@ def _rank(req, view, parsed, final, start, stop) -> list:
 
 
 def _timeline(view: IndexView, final: np.ndarray) -> tuple:
-    d = view.dates[final]
-    undated = int((d == 0).sum())
-    d = d[d > 0]
-    if d.size == 0:
+    months = view.months[final]
+    months = months[months >= 0]
+    undated = int(np.count_nonzero(final)) - months.size
+    if months.size == 0:
         return [], undated
     # every period from the first match to the last, empty ones included, so the chart shows gaps
-    months = (d // 10000) * 12 + (d // 100 % 100) - 1  # months since year 0
     lo, hi = int(months.min()), int(months.max())
     if hi - lo > YEARLY_AFTER_MONTHS:
         years = months // 12

@@ -389,6 +389,21 @@ def _bitset(docs: np.ndarray, n: int) -> np.ndarray:
     return np.packbits(mask).view(np.uint64)
 
 
+class FacetScope:
+    """The documents facets are counted over: a mask, its document numbers and its bitset, each made once
+    and shared by the facets counted over the same documents."""
+
+    def __init__(self, mask: np.ndarray):
+        self.mask = mask
+        self.docs = np.flatnonzero(mask)
+        self._bits = None
+
+    def bits(self, n: int) -> np.ndarray:
+        if self._bits is None:
+            self._bits = _bitset(self.docs, n)
+        return self._bits
+
+
 class FacetCounts(Mapping):
     """{value: count} over a scope for the values with a count, read from the count array on demand."""
 
@@ -449,7 +464,7 @@ class FacetArrays:
                 mask[self.postings[i]] = True
         return mask
 
-    def counts(self, scope: np.ndarray, limit: int = None) -> tuple:
+    def counts(self, scope, limit: int = None) -> tuple:
         """([(value, count)] of the `limit` most frequent values in scope, ties by value; {value: count} of all,
         as a FacetCounts mapping).
 
@@ -457,17 +472,19 @@ class FacetArrays:
         """
         if not len(self.values):
             return [], FacetCounts(self, np.zeros(0, np.int64))
-        docs = np.flatnonzero(scope)
+        if not isinstance(scope, FacetScope):
+            scope = FacetScope(scope)
+        docs = scope.docs
         if docs.size * 8 < self.n:
             starts, ends = self.indptr[docs], self.indptr[docs + 1]
             lens = ends - starts
             idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
             vals = self.val_of_pair[idx]
         else:
-            vals = self.val_of_pair[scope[self.doc_of_pair]]
+            vals = self.val_of_pair[scope.mask[self.doc_of_pair]]
         c = np.bincount(vals, minlength=len(self.values))
         if self.bits is not None:
-            c[self.dense] = np.bitwise_count(self.bits & _bitset(docs, self.n)).sum(axis=1)
+            c[self.dense] = np.bitwise_count(self.bits & scope.bits(self.n)).sum(axis=1)
         nz = np.flatnonzero(c)
         if limit is not None and nz.size > limit:  # the top `limit` counts first, then order only those
             nz = nz[c[nz] >= np.partition(c[nz], nz.size - limit)[nz.size - limit]]
@@ -504,6 +521,8 @@ class IndexView:
             iso = dates[d]
             if iso:
                 self.dates[d] = int(iso.replace("-", ""))
+        # months since year 0 of each dated document, -1 when undated (the timeline counts these)
+        self.months = np.where(self.dates > 0, (self.dates // 10000) * 12 + (self.dates // 100 % 100) - 1, -1)
         self.facets = {f: FacetArrays(reader, f, n, self.live) for f in ("country", "person", "topic")}
         self._speller: Optional[Speller] = None
         self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
