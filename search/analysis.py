@@ -143,6 +143,15 @@ def index_positions(text: str, words: set = None) -> dict:
     return poses
 
 
+def index_terms(raw: str) -> tuple:
+    """The terms one raw token is indexed under, as `index_positions` indexes it (for snippets).
+
+    >>> index_terms("Tokayev’s"), index_terms("tokayev"), index_terms("the")
+    (('tokayev', '~tokaev'), ('tokayev',), ())
+    """
+    return tuple(term for term, _ in _index_entry(raw)[0])
+
+
 @lru_cache(maxsize=500_000)
 def _index_entry(raw: str) -> tuple:
     """((term, relative position), ...), positions consumed, surface words: one raw token in index mode.

@@ -97,8 +97,7 @@ def warm(words) -> int:
 
 @lru_cache(maxsize=200_000)
 def _token_keys(raw: str) -> tuple:
-    """The terms a raw token can match: the stems of its parts and their name-variant keys."""
-    out = []
-    for p in analysis.split_token(raw):
-        out += (analysis.stem(p), analysis.VARIANT_MARK + analysis.variant_key(p))
-    return tuple(out)
+    """The terms a raw token is indexed under (stems of its parts, and name-variant keys when it is a
+    name), so a word is marked exactly when the index matched it there, and a body the index did not
+    match (`IndexView.has_any`) has nothing to mark."""
+    return analysis.index_terms(raw)

@@ -23,7 +23,7 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.query import Query
 
 from .indexer import CURRENT, current_generation, open_index, read_meta
-from .segments import SIDECAR_EXT, SIDECAR_HEADER, SIDECAR_MAGIC, term_hash
+from .segments import FAST_FIELDS, SIDECAR_EXT, SIDECAR_HEADER, SIDECAR_MAGIC, term_hash
 from .schema import TEXT_FIELDS
 from .spelling import Speller
 
@@ -229,6 +229,8 @@ class Sidecar:
         self.counts = np.frombuffer(buf, sizes[csize], (positions_at - counts_at) // csize, counts_at)
         self.positions = np.frombuffer(buf, sizes[psize], (directory_at - positions_at) // psize, positions_at)
         self.keys = np.frombuffer(buf, np.uint64, n, directory_at)
+        if not self.keys.flags.aligned:  # inside a compound file: searchsorted would copy it on every call
+            self.keys = self.keys.copy()
         self.rows = np.frombuffer(buf, np.int64, 4 * n, directory_at + 8 * n).reshape(n, 4)
 
     def term(self, key: bytes):
@@ -254,14 +256,20 @@ def _sidecar(leaf):
             name = segment.make_filename(SIDECAR_EXT)
             if storage.file_exists(name):
                 f = storage.open_file(name)
-                got = Sidecar(f._buf if isinstance(f, BufferFile) else f.read())
+                if isinstance(f, BufferFile):
+                    got = Sidecar(f._buf)  # the mapped bytes, read in place
+                else:
+                    try:
+                        got = Sidecar(f.read())
+                    finally:
+                        f.close()
         leaf._casearch_sidecar = got
     return got
 
 
 def _sidecar_term(leaf, field: str, text):
     """A term's arrays from the leaf's sidecar (see Sidecar.term), or None."""
-    side = _sidecar(leaf)
+    side = _sidecar(leaf) if field in FAST_FIELDS else None
     if side is None:
         return None
     return side.term(leaf._terms._keycoder(field, leaf._text_to_bytes(field, text)))
@@ -486,7 +494,7 @@ class FacetArrays:
         if self.bits is not None:
             c[self.dense] = np.bitwise_count(self.bits & scope.bits(self.n)).sum(axis=1)
         nz = np.flatnonzero(c)
-        if limit is not None and nz.size > limit:  # the top `limit` counts first, then order only those
+        if limit is not None and 0 < limit < nz.size:  # the top `limit` counts first, then order only those
             nz = nz[c[nz] >= np.partition(c[nz], nz.size - limit)[nz.size - limit]]
         order = nz[np.lexsort((self.rank[nz], -c[nz]))]
         top = order if limit is None else order[:limit]
@@ -690,6 +698,7 @@ class IndexHandle:
         self._view: Optional[IndexView] = None
         self._stamp = None
         self._lock = threading.Lock()
+        self.warmer: Optional[threading.Thread] = None  # the thread warming the latest view
 
     def _current_stamp(self):
         try:
@@ -707,5 +716,6 @@ class IndexHandle:
             if self._view is None or stamp != self._stamp:
                 self._view = IndexView(self.index_dir)  # the old view stays usable by requests holding it
                 self._stamp = stamp
-                threading.Thread(target=self._view.warm, name="casearch-warm", daemon=True).start()
+                self.warmer = threading.Thread(target=self._view.warm, name="casearch-warm", daemon=True)
+                self.warmer.start()
             return self._view

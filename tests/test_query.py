@@ -156,3 +156,10 @@ def test_title_only_hits_open_the_snippet_at_the_body_start_and_body_hits_at_the
     assert snippets["b"] == "…" + " ".join(f"word{i}" for i in range(52, 60)) + " and the <mark>glacier</mark> melted."
     assert not view.has_any("body", view.docnum("t"), {"glacier"}) and view.has_any("body", view.docnum("b"), {"glacier"})
     assert make_snippet("", frozenset()) == "" and make_snippet("a b", frozenset()) == "a b"
+
+
+def test_snippets_mark_what_the_index_matched():
+    # a name's variant key is indexed for the capitalised name only, and stop words not at all
+    s = make_snippet("tokaev met Tokayev and THE Tokaev’s aide", frozenset({"~tokaev"}))
+    assert s == "tokaev met <mark>Tokayev</mark> and THE <mark>Tokaev’s</mark> aide"
+    assert make_snippet("the end", frozenset({"the"})) == "the end"

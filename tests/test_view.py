@@ -67,6 +67,7 @@ def test_facet_counts_equal_a_count_of_stored_values_for_small_and_large_scopes(
         expected = Counter(v for d in np.flatnonzero(scope).tolist()
                            for v in split_facet(seed_view.searcher.stored_fields(d).get(facet)))
         top, every = arrays.counts(scope, 5)
+        assert arrays.counts(scope, 0)[0] == []
         assert every == dict(expected)
         assert top == sorted(expected.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
 
@@ -124,7 +125,6 @@ def test_pickles_load_from_a_mapped_file_with_peek():
 def test_warm_primes_the_snippet_analysis_with_the_most_frequent_words(seed_index):
     """A view analyses the index's most frequent words (words.txt) ahead of the first snippets; the
     server's handle does it in a background thread whenever it opens a generation."""
-    import threading
     from search import snippets
     from search.spelling import WORDS
     from search.view import IndexHandle
@@ -137,11 +137,10 @@ def test_warm_primes_the_snippet_analysis_with_the_most_frequent_words(seed_inde
     snippets._token_keys(top[0]), snippets._token_keys(top[2].capitalize()), snippets._token_keys(top[3])
     assert snippets._token_keys.cache_info().hits == before + 2  # primed; the fourth word was not
     snippets._token_keys.cache_clear()
-    IndexHandle(str(seed_index)).get()
-    warmers = [t for t in threading.enumerate() if t.name == "casearch-warm"]
-    assert warmers
-    for t in warmers:
-        t.join(30)
+    handle = IndexHandle(str(seed_index))
+    handle.get()
+    assert handle.warmer is not None and handle.warmer.name == "casearch-warm" and handle.warmer.daemon
+    handle.warmer.join(30)
     assert snippets._token_keys.cache_info().currsize >= 2 * min(len(top), 1000)
     assert view.warm() == len(top)
 
