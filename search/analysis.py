@@ -143,8 +143,10 @@ def index_positions(text: str, words: set = None) -> dict:
     return poses
 
 
+@lru_cache(maxsize=200_000)
 def index_terms(raw: str) -> tuple:
-    """The terms one raw token is indexed under, as `index_positions` indexes it (for snippets).
+    """The terms one raw token is indexed under, as `index_positions` indexes it (cached: snippets check
+    every word they read against the query's terms).
 
     >>> index_terms("Tokayev’s"), index_terms("tokayev"), index_terms("the")
     (('tokayev', '~tokaev'), ('tokayev',), ())

@@ -24,8 +24,6 @@ from .ranking import Unsupported
 from .schema import author_key, split_facet
 from .view import FacetScope, IndexView
 
-BODY, NONE = "body", frozenset()
-
 FACET_LIMIT = 200  # facet values returned per facet (most frequent first); the UI shows the top ones
 YEARLY_AFTER_MONTHS = 36  # a timeline longer than this is drawn per year
 
@@ -210,7 +208,8 @@ def _rank(req, view, parsed, final, start, stop) -> list:
             id=stored["id"], title=stored["title"], date=stored.get("date") or None, author=stored.get("author", ""),
             url=stored.get("url", ""), score=float(score),
             # a body none of whose words matched (a title-only hit) opens the snippet without a scan
-            snippet=snippets.make_snippet(stored.get("body", ""), terms if view.has_any(BODY, docnum, terms) else NONE),
+            snippet=snippets.make_snippet(stored.get("body", ""),
+                                          terms if view.has_any("body", docnum, terms) else frozenset()),
             countries=tuple(split_facet(stored.get("country"))), people=tuple(split_facet(stored.get("person"))),
             topics=tuple(split_facet(stored.get("topic"))), explanation=explanation))
     return hits

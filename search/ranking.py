@@ -75,7 +75,7 @@ class Ranker:
             match = np.zeros(self.n, dtype=bool)
             match[ids] = True
             return scores, match
-        if isinstance(q, (wq.Or, wq.DisjunctionMax)) and q.subqueries:
+        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
             # terms are added (or maxed) straight into one pair of arrays: no dense arrays per term
             scores, match = np.zeros(self.n), np.zeros(self.n, dtype=bool)
             dismax = isinstance(q, wq.DisjunctionMax)
@@ -92,21 +92,18 @@ class Ranker:
             if q.boost != 1:
                 scores *= q.boost
             return scores, match
-        if isinstance(q, (wq.Or, wq.DisjunctionMax, wq.And)):
+        if isinstance(q, wq.And):
             parts = [self.evaluate(sub) for sub in q.subqueries]
             if not parts:
                 return np.zeros(self.n), np.zeros(self.n, dtype=bool)
             # combined in place into the first part's arrays (a list reduce would stack a copy of all)
             scores, match = parts[0]
-            combine = np.maximum if isinstance(q, wq.DisjunctionMax) else np.add
-            both = np.logical_and if isinstance(q, wq.And) else np.logical_or
             for sc, m in parts[1:]:
-                combine(scores, sc, out=scores)
-                both(match, m, out=match)
+                np.add(scores, sc, out=scores)
+                np.logical_and(match, m, out=match)
             if q.boost != 1:
                 scores *= q.boost
-            if isinstance(q, wq.And):
-                scores *= match
+            scores *= match
             return scores, match
         if isinstance(q, wq.AndNot):
             a, am = self.evaluate(q.a)

@@ -6,9 +6,8 @@ than whoosh's highlighter and never emits markup of its own.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from itertools import islice
 from html import escape
+from itertools import islice
 
 from . import analysis
 
@@ -26,8 +25,8 @@ def make_snippet(body: str, terms: frozenset, window: int = WINDOW_WORDS) -> str
     if not body:
         return ""
     best, at, skip = _window_start(body, terms, window // 4) if terms else (0, 0, 0)
-    keys, disjoint = _token_keys, terms.isdisjoint
-    tokens = [(m.start(), m.end(), bool(terms) and not disjoint(keys(m.group())))
+    keys, disjoint = analysis.index_terms, terms.isdisjoint
+    tokens = [(m.start(), m.end(), not disjoint(keys(m.group())))
               for m in islice(analysis.TOKEN_RE.finditer(body, at), skip, skip + window)]
     if not tokens:
         return escape(body[:300])
@@ -41,7 +40,7 @@ def _window_start(body: str, terms: frozenset, before: int) -> tuple:
     call each, and checked in a plain loop: a match near the start costs one small chunk. The window
     opens `before` words ahead of the first match.
     """
-    keys, disjoint = _token_keys, terms.isdisjoint
+    keys, disjoint = analysis.index_terms, terms.isdisjoint
     pos, seen, size = 0, 0, len(body)
     starts = []  # (offset, index of its first word) of each chunk read
     while pos < size and seen <= MAX_SCAN_TOKENS:
@@ -81,23 +80,11 @@ def _render(body: str, tokens: list, inside: bool) -> str:
     return "".join(out).replace("\n\n", " ").replace("\n", " ")
 
 
-def _is_match(raw: str, terms: frozenset) -> bool:
-    return not terms.isdisjoint(_token_keys(raw))
-
-
 def warm(words) -> int:
     """Analyse these words ahead of the first queries, lowercase and capitalised as text has them: a word's
     first snippet costs its stemming (about 15 µs), after that a cache lookup. Returns the words primed."""
     n = 0
     for n, w in enumerate(words, 1):
-        _token_keys(w)
-        _token_keys(w[:1].upper() + w[1:])
+        analysis.index_terms(w)
+        analysis.index_terms(w[:1].upper() + w[1:])
     return n
-
-
-@lru_cache(maxsize=200_000)
-def _token_keys(raw: str) -> tuple:
-    """The terms a raw token is indexed under (stems of its parts, and name-variant keys when it is a
-    name), so a word is marked exactly when the index matched it there, and a body the index did not
-    match (`IndexView.has_any`) has nothing to mark."""
-    return analysis.index_terms(raw)

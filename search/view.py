@@ -450,10 +450,11 @@ class FacetArrays:
         # Values carried by at least 1/DENSE_SHARE of the documents are counted as bitsets (a popcount of
         # bitset AND scope, one bit per document); the others through doc -> value pairs (CSR, sorted by
         # document), gathered for a small scope or selected from all pairs for a large one.
-        dense = [i for i, p in enumerate(self.postings) if len(p) * DENSE_SHARE >= n and n]
+        is_dense = [n > 0 and len(p) * DENSE_SHARE >= n for p in self.postings]
+        dense = [i for i, d in enumerate(is_dense) if d]
+        sparse = [i for i, d in enumerate(is_dense) if not d]
         self.dense = np.array(dense, dtype=np.int64)
         self.bits = np.stack([_bitset(self.postings[i], n) for i in dense]) if dense else None
-        sparse = [i for i in range(len(self.postings)) if not dense or len(self.postings[i]) * DENSE_SHARE < n]
         pairs_doc = np.concatenate([self.postings[i] for i in sparse]) if sparse else np.zeros(0, np.int64)
         pairs_val = np.concatenate([np.full(len(self.postings[i]), i, np.int32) for i in sparse]) \
             if sparse else np.zeros(0, np.int32)

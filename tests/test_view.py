@@ -125,23 +125,23 @@ def test_pickles_load_from_a_mapped_file_with_peek():
 def test_warm_primes_the_snippet_analysis_with_the_most_frequent_words(seed_index):
     """A view analyses the index's most frequent words (words.txt) ahead of the first snippets; the
     server's handle does it in a background thread whenever it opens a generation."""
-    from search import snippets
+    from search import analysis
     from search.spelling import WORDS
     from search.view import IndexHandle
     view = IndexView(str(seed_index))
     top = [line.split("\t")[0] for line in (Path(view.generation) / WORDS).read_text(encoding="utf-8").splitlines()]
-    snippets._token_keys.cache_clear()
+    analysis.index_terms.cache_clear()
     assert view.warm(limit=3) == 3
-    assert snippets._token_keys.cache_info().currsize == 6  # lowercase and capitalised
-    before = snippets._token_keys.cache_info().hits
-    snippets._token_keys(top[0]), snippets._token_keys(top[2].capitalize()), snippets._token_keys(top[3])
-    assert snippets._token_keys.cache_info().hits == before + 2  # primed; the fourth word was not
-    snippets._token_keys.cache_clear()
+    assert analysis.index_terms.cache_info().currsize == 6  # lowercase and capitalised
+    before = analysis.index_terms.cache_info().hits
+    analysis.index_terms(top[0]), analysis.index_terms(top[2].capitalize()), analysis.index_terms(top[3])
+    assert analysis.index_terms.cache_info().hits == before + 2  # primed; the fourth word was not
+    analysis.index_terms.cache_clear()
     handle = IndexHandle(str(seed_index))
     handle.get()
     assert handle.warmer is not None and handle.warmer.name == "casearch-warm" and handle.warmer.daemon
     handle.warmer.join(30)
-    assert snippets._token_keys.cache_info().currsize >= 2 * min(len(top), 1000)
+    assert analysis.index_terms.cache_info().currsize >= 2 * min(len(top), 1000)
     assert view.warm() == len(top)
 
 
