@@ -126,7 +126,7 @@ def index_positions(text: str, words: set = None) -> dict:
     """
     poses: dict = {}
     pos = 0
-    entry = _index_entry
+    entry = index_entry
     raws = TOKEN_RE.findall(text)
     for raw in raws:
         entries, advance, _ = entry(raw)
@@ -151,11 +151,11 @@ def index_terms(raw: str) -> tuple:
     >>> index_terms("Tokayev’s"), index_terms("tokayev"), index_terms("the")
     (('tokayev', '~tokaev'), ('tokayev',), ())
     """
-    return tuple(term for term, _ in _index_entry(raw)[0])
+    return tuple(term for term, _ in index_entry(raw)[0])
 
 
 @lru_cache(maxsize=500_000)
-def _index_entry(raw: str) -> tuple:
+def index_entry(raw: str) -> tuple:
     """((term, relative position), ...), positions consumed, surface words: one raw token in index mode.
 
     Mirrors NewsTokenizer | NewsStopFilter | NewsStemFilter: parts at successive positions, the joined

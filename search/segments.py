@@ -28,7 +28,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from .analysis import index_positions
+from .analysis import TOKEN_RE, index_entry
 
 FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_positions (NewsAnalyzer's twin)
 BLOCK = 128  # postings per block, as W3Codec
@@ -78,10 +78,110 @@ def _single(p: int) -> bytes:
     return v
 
 
+def _position_values(counts: np.ndarray, firsts: np.ndarray, positions: np.ndarray) -> list:
+    """Each posting's positions encoded as whoosh's Positions format stores them."""
+    single = counts == 1
+    out = np.empty(counts.size, dtype=object)
+    if single.any():
+        at = positions[firsts[single]]
+        table = np.empty(int(at.max()) + 1, dtype=object)
+        table[:] = [_single(p) for p in range(table.size)]
+        out[single] = table[at]
+    for i in np.flatnonzero(~single).tolist():
+        f = int(firsts[i])
+        out[i] = _encode_positions(positions[f:f + int(counts[i])].tolist())
+    return out.tolist()
+
+
+# a length byte as a block's info stores it, and as the term's statistics store it
+_BYTE_LEN = [byte_to_length(b) for b in range(256)]
+_LEN_BYTE = [length_to_byte(n) for n in _BYTE_LEN]
+
+
+class _Vocabulary:
+    """The distinct raw tokens of a segment's text fields, each analyzed once (`analysis.index_entry`).
+
+    A raw token gets a number; for each number the vocabulary keeps how many positions it consumes,
+    its index terms (as term numbers) with their relative positions, and its surface words (as word
+    numbers, for the spelling index), as flat arrays that `SegmentBuilder.finish` expands with numpy.
+    """
+
+    def __init__(self):
+        self.ids: dict = {}  # raw token -> number
+        self.advance = array("i")
+        self.entry_start, self.entry_count = array("i"), array("i")
+        self.entry_term, self.entry_rel = array("i"), array("i")
+        self.word_start, self.word_count, self.word_ids = array("i"), array("i"), array("i")
+        self.terms: list = []  # term number -> term
+        self.term_ids: dict = {}
+        self.words: list = []  # word number -> surface word
+        self.word_numbers: dict = {}
+
+    def numbers(self, raws: list) -> list:
+        """The numbers of raw tokens, adding the new ones."""
+        out = list(map(self.ids.get, raws))
+        if None in out:
+            for i, n in enumerate(out):
+                if n is None:
+                    out[i] = self._add(raws[i])
+        return out
+
+    def _add(self, raw: str) -> int:
+        n = self.ids.get(raw)
+        if n is not None:
+            return n
+        n = self.ids[raw] = len(self.advance)
+        entries, advance, pieces = index_entry(raw)
+        self.advance.append(advance)
+        self.entry_start.append(len(self.entry_term))
+        self.entry_count.append(len(entries))
+        for term, rel in entries:
+            t = self.term_ids.get(term)
+            if t is None:
+                t = self.term_ids[term] = len(self.terms)
+                self.terms.append(term)
+            self.entry_term.append(t)
+            self.entry_rel.append(rel)
+        self.word_start.append(len(self.word_ids))
+        self.word_count.append(len(pieces))
+        for w in pieces:
+            i = self.word_numbers.get(w)
+            if i is None:
+                i = self.word_numbers[w] = len(self.words)
+                self.words.append(w)
+            self.word_ids.append(i)
+        return n
+
+    def arrays(self) -> dict:
+        return {name: _np(getattr(self, name)) for name in (
+            "advance", "entry_start", "entry_count", "entry_term", "entry_rel", "word_start", "word_count",
+            "word_ids")}
+
+
+def _np(values: array, dtype=np.int32) -> np.ndarray:
+    return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype)
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indexes starts[i], starts[i] + 1, ... starts[i] + counts[i] - 1, for every i, in order."""
+    total = int(counts.sum())
+    firsts = np.cumsum(counts) - counts
+    return np.repeat(starts - firsts, counts) + np.arange(total, dtype=np.int64)
+
+
+class _TextBuffer:
+    """One text field's raw token numbers, document by document, until `SegmentBuilder.finish`."""
+
+    def __init__(self):
+        self.docs, self.counts, self.tokens = array("i"), array("i"), array("i")
+
+
 class SegmentBuilder:
     """Collects documents for one new segment and writes its files.
 
     Use: `add(doc)` for each document in docnum order, then `finish()` (postings) on the writers given.
+    Text fields are kept as raw token numbers while documents are added and inverted at the end with
+    numpy: analysis costs a dictionary lookup per token, and nothing per posting in Python.
     """
 
     def __init__(self, schema, perdocwriter, fieldwriter):
@@ -89,19 +189,17 @@ class SegmentBuilder:
         self.perdoc = perdocwriter
         self.fieldwriter = fieldwriter
         self.docnum = 0
-        self.words = Counter()  # surface word -> documents (titles and bodies), for the spelling index
-        self._doc_words = set()
-        # text fields: term -> [docnums, frequencies, flat positions]; others: term -> [docnums, weights, values]
-        self.pos_postings = {f: {} for f in FAST_FIELDS}
-        self.other_postings = {}
+        self.vocab = _Vocabulary()
+        self.text = {f: _TextBuffer() for f in FAST_FIELDS}
+        self.other_postings = {}  # field -> term -> [docnums, weights, values]
         self.lengths = {}  # field -> array of each document's length byte (whoosh's lossy length_to_byte)
         self._fields = sorted(schema.names())
+        self._words = None
 
     def add(self, doc: dict) -> None:
         """Add one document (field -> value); the equivalent of whoosh's SegmentWriter.add_document."""
         schema, perdoc, docnum = self.schema, self.perdoc, self.docnum
         perdoc.start_doc(docnum)
-        self._doc_words.clear()
         for name in self._fields:
             value = doc.get(name)
             if value is None:
@@ -109,7 +207,7 @@ class SegmentBuilder:
             field = schema[name]
             length = 0
             if field.indexed:
-                if name in self.pos_postings:
+                if name in self.text:
                     length = self._add_text(name, value, docnum)
                 else:
                     length = self._add_other(name, field, value, docnum)
@@ -122,8 +220,8 @@ class SegmentBuilder:
             if column:
                 perdoc.add_column_value(name, column, field.to_column_value(value))
         perdoc.finish_doc()
-        self.words.update(self._doc_words)
         self.docnum += 1
+        self._words = None
 
     def _length_array(self, name: str) -> array:
         arr = self.lengths.get(name)
@@ -134,18 +232,15 @@ class SegmentBuilder:
         return arr
 
     def _add_text(self, name: str, value: str, docnum: int) -> int:
-        terms = self.pos_postings[name]
-        poses = index_positions(value, self._doc_words if name != "tags" else None)
-        length = 0
-        for term, plist in poses.items():
-            entry = terms.get(term)
-            if entry is None:
-                entry = terms[term] = (array("I"), array("I"), array("I"))
-            entry[0].append(docnum)
-            entry[1].append(len(plist))
-            entry[2].extend(plist)
-            length += len(plist)
-        return length
+        """Buffer a text field's token numbers; return its length (the positions it indexes)."""
+        numbers = self.vocab.numbers(TOKEN_RE.findall(value))
+        if not numbers:
+            return 0
+        buf = self.text[name]
+        buf.docs.append(docnum)
+        buf.counts.append(len(numbers))
+        buf.tokens.extend(numbers)
+        return sum(map(self.vocab.entry_count.__getitem__, numbers))
 
     def _add_other(self, name: str, field, value, docnum: int) -> int:
         terms = self.other_postings.setdefault(name, {})
@@ -160,13 +255,74 @@ class SegmentBuilder:
             length += freq
         return length
 
+    @property
+    def words(self) -> Counter:
+        """Surface word -> documents whose title or body holds it (stop words included), for the spelling
+        index."""
+        if self._words is None:
+            v = self.vocab.arrays()
+            pairs = []
+            for name in ("title", "body"):
+                buf = self.text[name]
+                tokens = _np(buf.tokens)
+                at = _expand(v["word_start"][tokens], v["word_count"][tokens])
+                docs = np.repeat(np.repeat(_np(buf.docs), _np(buf.counts)), v["word_count"][tokens])
+                pairs.append((docs.astype(np.int64) << 32) | v["word_ids"][at])
+            present = np.sort(np.concatenate(pairs))  # (document, word) pairs; np.unique hashes, slowly
+            if present.size:
+                present = present[np.concatenate(([True], present[1:] != present[:-1]))] & 0xFFFFFFFF
+            counts = np.bincount(present, minlength=len(self.vocab.words))
+            nz = np.flatnonzero(counts)
+            self._words = Counter(dict(zip([self.vocab.words[i] for i in nz.tolist()], counts[nz].tolist())))
+        return self._words
+
+    def _invert(self, name: str, v: dict) -> tuple:
+        """A text field's postings: (terms in byte order, each term's first posting, posting documents,
+        posting counts, positions), postings in (term, document) order, positions ascending."""
+        buf = self.text[name]
+        tokens, counts = _np(buf.tokens), _np(buf.counts)
+        if tokens.size == 0:
+            return [], np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
+        advance = v["advance"][tokens]
+        ends = np.cumsum(advance, dtype=np.int64)
+        firsts = np.cumsum(counts) - counts
+        start = ends - advance  # a token's position from the start of the field's buffer ...
+        start -= np.repeat(start[firsts], counts)  # ... and from its document's start
+        n = v["entry_count"][tokens]
+        at = _expand(v["entry_start"][tokens], n)
+        term = v["entry_term"][at]
+        pos = (np.repeat(start, n) + v["entry_rel"][at]).astype(np.int32)
+        doc = np.repeat(np.repeat(_np(buf.docs), counts), n)
+        del advance, ends, start, at, n
+        used = np.flatnonzero(np.bincount(term, minlength=len(self.vocab.terms)))
+        strings = [self.vocab.terms[t] for t in used.tolist()]
+        order = sorted(range(len(strings)), key=lambda i: strings[i].encode("utf-8"))
+        rank = np.zeros(len(self.vocab.terms), np.int32)
+        rank[used[order]] = np.arange(len(order), dtype=np.int32)
+        key = rank[term]
+        del term
+        o = np.argsort(key, kind="stable")
+        key, doc, pos = key[o], doc[o], pos[o]
+        del o
+        new = np.empty(key.size, bool)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        new[1:] |= doc[1:] != doc[:-1]
+        pstart = np.flatnonzero(new)
+        pcount = np.diff(np.append(pstart, key.size)).astype(np.int32)
+        pkey = key[pstart]
+        tfirst = np.flatnonzero(np.concatenate(([True], pkey[1:] != pkey[:-1])))
+        return [strings[i] for i in order], tfirst, doc[pstart], pcount, pos
+
     def finish(self, sidecar_file=None) -> None:
         """Write the term table and postings of every field (the fieldwriter is closed by the caller), and
         the postings sidecar to `sidecar_file` when given (closed here)."""
         fw = self.fieldwriter
-        sidecar = ([], array("I"), array("I"), array("I"), []) if sidecar_file is not None else None
+        self.words  # computed before the token buffers go
+        v = self.vocab.arrays()
+        sidecar = ([], [], [], [], []) if sidecar_file is not None else None
         # (hashes, document numbers, counts, positions, rows)
-        names = sorted(set(self.other_postings) | {f for f, t in self.pos_postings.items() if t})
+        names = sorted(set(self.other_postings) | {f for f, b in self.text.items() if len(b.tokens)})
         for name in names:
             field = self.schema[name]
             fw.start_field(name, field)
@@ -174,28 +330,11 @@ class SegmentBuilder:
             lengths = self.lengths.get(name)
             if lengths is not None and len(lengths) < self.docnum:
                 lengths.extend([0] * (self.docnum - len(lengths)))
-            if name in self.pos_postings:
-                boost = field.format.field_boost
-                terms = self.pos_postings[name]
-                for term in sorted(terms, key=lambda t: t.encode("utf-8")):
-                    docs, freqs, flat = terms[term]
-                    if max(freqs) == 1:
-                        values = [_single(p) for p in flat]
-                    else:
-                        values, i = [], 0
-                        for n in freqs:
-                            values.append(_single(flat[i]) if n == 1 else _encode_positions(flat[i:i + n]))
-                            i += n
-                    weights = array("f", [n * boost for n in freqs]) if boost != 1 else array("f", freqs)
-                    tkey = key + term.encode("utf-8")
-                    self._write_term(tkey, docs, weights, values, lengths, field.format)
-                    if sidecar is not None:
-                        hashes, docnums, counts, poss, rows = sidecar
-                        hashes.append(term_hash(tkey))
-                        rows.append((len(counts), len(freqs), len(poss), len(flat)))
-                        docnums.extend(docs)
-                        counts.extend(freqs)
-                        poss.extend(flat)
+            if name in self.text:
+                terms, tfirst, pdocs, pcounts, pos = self._invert(name, v)
+                self.text[name] = _TextBuffer()
+                self._write_text_terms(key, terms, tfirst, pdocs, pcounts, pos, lengths,
+                                       field.format.field_boost, sidecar)
             else:
                 terms = self.other_postings[name]
                 for btext in sorted(terms):
@@ -205,6 +344,91 @@ class SegmentBuilder:
         if sidecar is not None:
             write_sidecar(sidecar_file, *sidecar)
 
+    def _write_text_terms(self, key: bytes, terms: list, tfirst, pdocs, pcounts, pos, lengths, boost,
+                          sidecar) -> None:
+        """Write a text field's posting blocks and term-table rows as W3PostingsWriter would, with the block
+        statistics computed for all blocks at once; add the field's postings to the sidecar."""
+        if not terms:
+            return
+        npost = pdocs.size
+        tlast = np.append(tfirst[1:], npost)
+        tn = tlast - tfirst
+        # blocks of BLOCK postings within each term
+        nblocks = -(-tn // BLOCK)
+        tblock = np.cumsum(nblocks) - nblocks  # each term's first block
+        bstart = _expand(tfirst, nblocks)  # a term's k-th block starts k * BLOCK postings in ...
+        bstart = np.repeat(tfirst, nblocks) + (bstart - np.repeat(tfirst, nblocks)) * BLOCK
+        bend = np.minimum(bstart + BLOCK, np.repeat(tlast, nblocks))
+        weights = pcounts.astype(np.float32) * np.float32(boost) if boost != 1 else pcounts.astype(np.float32)
+        w64 = weights.astype(np.float64)
+        bmax = np.maximum.reduceat(w64, bstart)
+        bmin = np.minimum.reduceat(w64, bstart)
+        bsum = np.add.reduceat(w64, bstart)
+        lens = np.frombuffer(lengths, dtype=np.uint32)[pdocs] if lengths is not None else None
+        if lens is None or not lens.all():
+            raise ValueError("a text posting in a document without a length")  # cannot happen: length >= 1
+        bminlen = np.minimum.reduceat(lens, bstart)
+        bmaxlen = np.maximum.reduceat(lens, bstart)
+        deltas = np.diff(pdocs, prepend=0)
+        deltas[bstart] = pdocs[bstart]
+        pfirst = np.cumsum(pcounts, dtype=np.int64) - pcounts
+        values = _position_values(pcounts, pfirst, pos)
+        docs_l, deltas_l, w_l = pdocs.tolist(), deltas.tolist(), w64.tolist()
+        bstart_l, bend_l = bstart.tolist(), bend.tolist()
+        bmax_l, bmin_l, bsum_l = bmax.tolist(), bmin.tolist(), bsum.tolist()
+        bminlen_l, bmaxlen_l = bminlen.tolist(), bmaxlen.tolist()
+        postfile = self.fieldwriter._postfile
+        tindex = self.fieldwriter._tindex
+        tminlen = np.minimum.reduceat(bminlen, tblock).tolist()
+        tmaxlen = np.maximum.reduceat(bmaxlen, tblock).tolist()
+        tmax = np.maximum.reduceat(bmax, tblock).tolist()
+        nblocks_l, tfirst_l, tlast_l = nblocks.tolist(), tfirst.tolist(), tlast.tolist()
+        b = 0
+        for t, term in enumerate(terms):
+            tkey = key + term.encode("utf-8")
+            info = W3TermInfo()
+            start = postfile.tell()
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+            last_block = b + nblocks_l[t] - 1
+            weight = 0.0
+            for b in range(b, last_block + 1):
+                lo, hi = bstart_l[b], bend_l[b]
+                maxw = bmax_l[b]
+                if bmin_l[b] == maxw:  # the weights as W3PostingsWriter._mini_weights gives them
+                    first = w_l[lo]
+                    mw = None if first == 1.0 else first
+                else:
+                    mw = tuple(w_l[lo:hi])
+                data = zlib.compress(dumps((tuple(deltas_l[lo:hi]), mw, tuple(values[lo:hi])), DATA_PROTOCOL),
+                                     COMPRESSION)
+                infobytes = dumps((hi - lo, docs_l[hi - 1], maxw if maxw > 0 else 0, COMPRESSION,
+                                   _LEN_BYTE[bminlen_l[b]], _LEN_BYTE[bmaxlen_l[b]]), 2)
+                size = len(infobytes) + len(data)
+                postfile.write(_pack_int(-size if b == last_block else size))
+                postfile.write(infobytes)
+                postfile.write(data)
+                weight += bsum_l[b]
+            b = last_block + 1
+            lo, hi = tfirst_l[t], tlast_l[t]
+            info._weight = weight
+            info._df = hi - lo
+            info._minlength, info._maxlength = _BYTE_LEN[tminlen[t]], _BYTE_LEN[tmaxlen[t]]
+            info._maxweight = tmax[t]
+            info._minid, info._maxid = docs_l[lo], docs_l[hi - 1]
+            info.set_extent(start, postfile.tell() - start)
+            tindex.add(tkey, info.to_bytes())
+            if sidecar is not None:
+                sidecar[0].append(term_hash(tkey))
+        if sidecar is not None:
+            hashes, docnums, counts, positions, rows = sidecar
+            first_posting = sum(a.size for a in docnums)
+            first_position = sum(a.size for a in positions)
+            tpos = pfirst[tfirst]
+            tnpos = np.append(tpos[1:], pos.size) - tpos
+            rows.append(np.stack([tfirst + first_posting, tn, tpos + first_position, tnpos], axis=1))
+            docnums.append(pdocs.astype(np.uint32))
+            counts.append(pcounts.astype(np.uint32))
+            positions.append(pos.astype(np.uint32))
 
     def _write_term(self, key: bytes, docs, weights, values, lengths, fmt) -> None:
         """Write one term's posting blocks as W3PostingsWriter does (data pickled with DATA_PROTOCOL), and its
@@ -260,27 +484,35 @@ class SegmentBuilder:
         self.fieldwriter._tindex.add(key, info.to_bytes())
 
 
-def _narrow(values: array) -> np.ndarray:
+def _narrow(values: np.ndarray) -> np.ndarray:
     """The values as uint16 when they all fit, else uint32."""
-    a = np.frombuffer(values, dtype=np.uint32) if len(values) else np.zeros(0, np.uint32)
-    if a.size == 0 or int(a.max()) < 65536:
-        return a.astype(np.uint16)
-    return a
+    if values.size == 0 or int(values.max()) < 65536:
+        return values.astype(np.uint16)
+    return values.astype(np.uint32)
 
 
-def write_sidecar(f, hashes: list, docnums: array, counts: array, positions: array, rows: list) -> None:
-    """Write a postings sidecar (layout above SIDECAR_EXT) to the whoosh file f and close it."""
-    order = np.argsort(np.array(hashes, dtype=np.uint64), kind="stable")
-    keys = np.array(hashes, dtype=np.uint64)[order]
-    table = np.array(rows, dtype=np.int64).reshape(-1, 4)[order]
+def _join(parts: list, dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+
+def write_sidecar(f, hashes: list, docnums: list, counts: list, positions: list, rows: list) -> None:
+    """Write a postings sidecar (layout above SIDECAR_EXT) to the whoosh file f and close it.
+
+    hashes: the terms' hashes; docnums, counts, positions: arrays of postings, each field's in turn;
+    rows: per field, an array of (first posting, postings, first position, positions) per term.
+    """
+    keys = np.array(hashes, dtype=np.uint64)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    table = (np.concatenate(rows) if rows else np.zeros((0, 4))).astype(np.int64)[order]
     if keys.size > 1:  # two terms sharing a hash (never seen): both left out, read from whoosh's postings
         dup = np.zeros(keys.size, dtype=bool)
         same = keys[1:] == keys[:-1]
         dup[1:] |= same
         dup[:-1] |= same
         keys, table = keys[~dup], table[~dup]
-    d = np.frombuffer(docnums, dtype=np.uint32) if len(docnums) else np.zeros(0, np.uint32)
-    c, p = _narrow(counts), _narrow(positions)
+    d = _join(docnums, np.uint32)
+    c, p = _narrow(_join(counts, np.uint32)), _narrow(_join(positions, np.uint32))
     at, offsets = SIDECAR_HEADER.size, []
     for part in (d, c, p):
         offsets.append(at)
