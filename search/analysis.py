@@ -27,6 +27,25 @@ TOKEN_RE = re.compile(
     r"|\d+(?:[.,]\d+)*%?"
     r"|[^\W_]+(?:[-‐‑–'’&][^\W_]+)*",
     re.UNICODE)
+_find_tokens = TOKEN_RE.findall
+
+
+def tokens(text: str) -> list:
+    """TOKEN_RE.findall(text), about twice as fast: a token never spans white space, and a run of
+    letters between spaces is one token whole, so the regex only runs on the other runs.
+
+    >>> tokens("The U.S. grew 5.4% in Nur-Sultan’s (2024).")
+    ['The', 'U.S.', 'grew', '5.4%', 'in', 'Nur-Sultan’s', '2024']
+    """
+    out = []
+    for w in text.split():
+        if w.isalpha():
+            out.append(w)
+        else:
+            out.extend(_find_tokens(w))
+    return out
+
+
 _HYPHENS = "-‐‑–"
 _APOSTROPHES = "'’"
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -104,7 +123,7 @@ def split_token(raw: str) -> tuple:
 
 def terms(text: str, stemmed: bool = True, keep_stopwords: bool = False) -> list:
     """Return the index terms of a text, in order, as the analyzer makes them (for snippets and tests)."""
-    return list(chain.from_iterable(map(_TERM_FUNCS[stemmed, keep_stopwords], TOKEN_RE.findall(text))))
+    return list(chain.from_iterable(map(_TERM_FUNCS[stemmed, keep_stopwords], tokens(text))))
 
 
 def _token_terms(raw: str, stemmed: bool, keep_stopwords: bool) -> tuple:
@@ -127,7 +146,7 @@ def index_positions(text: str, words: set = None) -> dict:
     poses: dict = {}
     pos = 0
     entry = index_entry
-    raws = TOKEN_RE.findall(text)
+    raws = tokens(text)
     for raw in raws:
         entries, advance, _ = entry(raw)
         for term, rel in entries:

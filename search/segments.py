@@ -28,7 +28,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from .analysis import TOKEN_RE, index_entry
+from .analysis import index_entry, tokens
 
 FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_positions (NewsAnalyzer's twin)
 BLOCK = 128  # postings per block, as W3Codec
@@ -233,7 +233,7 @@ class SegmentBuilder:
 
     def _add_text(self, name: str, value: str, docnum: int) -> int:
         """Buffer a text field's token numbers; return its length (the positions it indexes)."""
-        numbers = self.vocab.numbers(TOKEN_RE.findall(value))
+        numbers = self.vocab.numbers(tokens(value))
         if not numbers:
             return 0
         buf = self.text[name]

@@ -3,7 +3,7 @@ import io
 import pickle
 import struct
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -130,6 +130,28 @@ def test_index_positions_equal_the_analyzer_on_edge_cases(text):
                 max_size=40).map("".join))
 def test_index_positions_equal_the_analyzer_on_any_text(text):
     assert analysis.index_positions(text) == _reference_positions(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("aAbzZ-’'. ,5%тТжЖéü\n\t_&()") + ["Tokayev", "U.S.", "x-x", "1,000.5", "\u00a0"]),
+                max_size=40).map("".join))
+def test_tokens_are_the_token_regex_matches(text):
+    assert analysis.tokens(text) == analysis.TOKEN_RE.findall(text)
+
+
+def test_segment_word_counts_are_documents_per_surface_word(tmp_path):
+    docs = _docs(50)
+    ix = windex.create_in(str(tmp_path), build_schema())
+    words = Counter()
+    segments.write_segment(ix, docs, words)
+    expect = Counter()
+    for d in docs:
+        seen = set()
+        for name in ("title", "body"):  # not tags: facet values are not words of the text
+            analysis.index_positions(d[name], seen)
+        expect.update(seen)
+    assert words == expect
+    assert words["the"] == len(docs)  # stop words count too (the edge case has "the" in "the-of")
 
 
 def test_stored_fields_rebuild_the_document():
