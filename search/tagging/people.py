@@ -112,6 +112,9 @@ _NEXT_WORD = re.compile(r"(?:['’]s)?\s+([A-Z][\w-]*)")
 RUN_RE = re.compile(rf"(?<![\w'’-])({NAME_WORD}(?:\s+(?:{CONNECTOR}\s+)?{NAME_WORD}){{0,5}})(?:['’]s)?(?![\w-])")
 
 
+SHAPES_KEPT = 100_000  # runs whose shape is remembered (a tagging worker's memory stays bounded)
+
+
 def _load_given_names() -> frozenset:
     path = DATA / "given_names.txt"
     if not path.exists():
@@ -149,6 +152,7 @@ class PersonTagger:
                 self.by_key.setdefault(name_key(alias), canonical)
         self.given = given_names
         self.places = place_words
+        self._shapes = {}  # run of capitalised words -> _shape(run)
 
     @classmethod
     def load(cls) -> "PersonTagger":
@@ -192,56 +196,80 @@ class PersonTagger:
 
     def _candidate(self, text: str, m: re.Match, field: str, mentions: dict, surnames: list,
                    lower_words: frozenset, spans: list) -> None:
-        words = m.group(1).split()
-        start = m.start(1)
-        cue = False
-        if CUE_BEFORE.search(text[max(0, m.start(1) - 30):m.start(1)].lower()):
-            cue = True
+        shape = self._shapes.get(m.group(1), False)
+        if shape is False:
+            if len(self._shapes) >= SHAPES_KEPT:
+                self._shapes.clear()
+            shape = self._shapes[m.group(1)] = self._shape(m.group(1))
+        if shape is None:
+            return
+        start = m.start(1) + shape[1]
+        if shape[0] == "honorific":  # "Mr Blair": a surname for the article's full names
+            surnames.append((shape[2], Mention(shape[3], field, start)))
+            return
+        _, _, words, name, role_cue, in_gazetteer, canonical = shape
+        # a word the article also writes in lower case is a common word, not a name ("Thought Leader")
+        if not in_gazetteer and any(w.lower() in lower_words and w not in self.given for w in words):
+            return
+        if len(words) == 1:
+            if self._cue(text, m, role_cue):
+                surnames.append((name, Mention(name, field, start)))
+            return
+        if not (words[0] in self.given or canonical is not None or self._cue(text, m, role_cue)
+                or SPEECH_AFTER.match(text[m.end():m.end() + 80])):
+            return
+        mentions[canonical or self.by_key.get(name_key(name)) or name].append(Mention(name, field, start))
+        spans.append((field, start, start + len(name), canonical or self.by_key.get(name_key(name)) or name))
+
+    @staticmethod
+    def _cue(text: str, m: re.Match, role_cue: bool) -> bool:
+        """A role or honorific inside the run or just before it."""
+        return role_cue or bool(CUE_BEFORE.search(text[max(0, m.start(1) - 30):m.start(1)].lower()))
+
+    def _shape(self, run: str):
+        """What a run of capitalised words says on its own, whatever the article (cached per run).
+
+        None: not a person. ("honorific", offset, surname, text): an honorific and a surname.
+        Else ("name", offset of the name in the run, words, name, a role word was cut, the name is in the
+        gazetteer (full or by spelling key), its gazetteer canonical name or None); None for a single
+        word that is a gazetteer surname (the gazetteer pass finds it) and for names of over four words.
+        """
+        words = run.split()
+        offset = 0
+        role_cue = False
         # cut leading openers, roles and nationalities, remembering a role as a cue
         while words:
             w = words[0]
-            low = re.sub(r"'s$", "", w.lower().rstrip("."))
+            low = w.lower().rstrip(".")
+            if low.endswith("'s"):
+                low = low[:-2]
             if low in HONORIFICS:
-                cue = True
+                role_cue = True
                 if len(words) == 2:
-                    surnames.append((words[1], Mention(" ".join(words), field, start)))
-                    return
+                    return ("honorific", offset, words[1], " ".join(words))
             if low in OPENERS or low in ROLE_WORDS or low in self.places or low.endswith(("-born", "-based")) \
                     or w.endswith(".") and len(w) > 2:
                 if low in ROLE_WORDS and low not in ("the", "of", "and"):
-                    cue = True
-                start += len(w) + 1
+                    role_cue = True
+                offset += len(w) + 1
                 words = words[1:]
                 continue
             break
         while words and CONNECTOR_RE.fullmatch(words[-1]):
             words = words[:-1]
         if not words:
-            return
+            return None
         lows = [w.lower() for w in words]
-        if any(w in NOT_PERSON_WORDS for w in lows) or any(w in COMMON_CAPS for w in lows):
-            return
-        if any(w in self.places for w in lows):
-            return
+        if any(w in NOT_PERSON_WORDS or w in COMMON_CAPS or w in self.places for w in lows):
+            return None
         name = " ".join(words)
-        in_gazetteer = normalise(name) in self.alias or name_key(name) in self.by_key
-        # a word the article also writes in lower case is a common word, not a name ("Thought Leader")
-        if not in_gazetteer and any(w.lower() in lower_words and w not in self.given for w in words):
-            return
-        if len(words) == 1:
-            if normalise(name) in self.alias:
-                return  # a gazetteer surname: already found by the gazetteer pass
-            if cue:
-                surnames.append((name, Mention(name, field, start)))
-            return
-        after = text[m.end():m.end() + 80]
-        if not (words[0] in self.given or cue or SPEECH_AFTER.match(after) or normalise(name) in self.alias):
-            return
+        canonical = self.alias.get(normalise(name))
+        if len(words) == 1 and canonical is not None:
+            return None  # a gazetteer surname: already found by the gazetteer pass
         if len(words) > 4:
-            return
-        canonical = self.alias.get(normalise(name)) or self.by_key.get(name_key(name)) or name
-        mentions[canonical].append(Mention(name, field, start))
-        spans.append((field, start, start + len(name), canonical))
+            return None
+        in_gazetteer = canonical is not None or name_key(name) in self.by_key
+        return ("name", offset, tuple(words), name, role_cue, in_gazetteer, canonical)
 
     def _finish(self, mentions: dict, surnames: list) -> tuple:
         """Join variants and lone surnames to the full names of this article."""
