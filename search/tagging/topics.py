@@ -45,17 +45,17 @@ class TopicTagger:
         for field, text, mult in (("title", article.title, TITLE_WEIGHT), ("body", article.body, 1.0)):
             stems = analysis.terms(text, keep_stopwords=True)
             counts = Counter(stems)
-            where = None  # stem -> its positions, built once when a phrase needs it
             for s in [x for x in counts if x in self.terms]:  # in order of first occurrence
+                where = None  # the positions of s, found when a phrase starting with it may occur
                 for seq, topic, weight, surface in self.terms[s]:
                     if len(seq) == 1:
                         n = counts[s]
+                    elif not all(x in counts for x in seq[1:]):
+                        continue
                     else:  # a phrase: look at each place its first word occurs
                         if where is None:
-                            where = defaultdict(list)
-                            for i, x in enumerate(stems):
-                                where[x].append(i)
-                        n = sum(1 for i in where[s] if tuple(stems[i:i + len(seq)]) == seq)
+                            where = [i for i, x in enumerate(stems) if x == s]
+                        n = sum(1 for i in where if tuple(stems[i:i + len(seq)]) == seq)
                     if n:
                         scores[topic] += weight * mult * n  # integer weights: exact in any order
                         hits[topic][(surface, field)] += n
