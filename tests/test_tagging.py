@@ -98,6 +98,21 @@ def test_a_surname_alone_joins_the_full_name_and_variants_join():
     assert len(tagged.evidence["person"]["Roman Vassilenko"]) == 3
 
 
+def test_remembered_run_shapes_do_not_change_the_tags(monkeypatch):
+    from search.tagging import people as people_module
+    arts = [a for a in read([str(ROOT / "seeds")]) if isinstance(a, Article)]
+    tagger = tagging.taggers()[1]
+    tagger._shapes.clear()
+    first = [tagger.tag(a) for a in arts]  # shapes worked out on the way
+    assert len(tagger._shapes) > 100
+    assert [tagger.tag(a) for a in arts] == first  # every run's shape remembered
+    monkeypatch.setattr(people_module, "SHAPES_KEPT", 1)  # forgotten at every new run
+    tagger._shapes.clear()
+    assert [tagger.tag(a) for a in arts] == first
+    assert len(tagger._shapes) == 1
+    assert "Kassym-Jomart Tokayev" in {p for vals, _ in first for p in vals}
+
+
 def test_two_people_with_one_surname_stay_apart():
     assert sorted(people("Ed Miliband said yes. David Miliband said no.")) == ["David Miliband", "Ed Miliband"]
 
