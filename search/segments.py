@@ -32,6 +32,7 @@ from .analysis import index_entry, tokens
 
 FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_positions (NewsAnalyzer's twin)
 BLOCK = 128  # postings per block, as W3Codec
+CHUNK_DOCS = 10_000  # documents expanded at a time when a segment's text fields are inverted
 COMPRESSION = 3  # zlib level, as W3Codec
 # whoosh pickles a block's data with protocol 2, where every bytes value costs a function call to
 # unpickle; protocol 5 stores bytes natively: blocks read about 8x faster and compress to about a third.
@@ -255,64 +256,80 @@ class SegmentBuilder:
             length += freq
         return length
 
+    def _chunks(self, name: str):
+        """A text field's buffer as (documents, token counts, token numbers) of at most CHUNK_DOCS documents
+        each: numpy's intermediate arrays stay a few hundred MB whatever the segment's size."""
+        buf = self.text[name]
+        docs, counts, tokens = _np(buf.docs), _np(buf.counts), _np(buf.tokens)
+        ends = np.cumsum(counts, dtype=np.int64)
+        for d0 in range(0, self.docnum, CHUNK_DOCS):
+            i0, i1 = np.searchsorted(docs, [d0, d0 + CHUNK_DOCS]).tolist()
+            if i1 > i0:
+                t0 = int(ends[i0 - 1]) if i0 else 0
+                yield d0, docs[i0:i1], counts[i0:i1], tokens[t0:int(ends[i1 - 1])]
+
     @property
     def words(self) -> Counter:
         """Surface word -> documents whose title or body holds it (stop words included), for the spelling
         index."""
         if self._words is None:
             v = self.vocab.arrays()
-            pairs = []
-            for name in ("title", "body"):
-                buf = self.text[name]
-                tokens = _np(buf.tokens)
-                at = _expand(v["word_start"][tokens], v["word_count"][tokens])
-                docs = np.repeat(np.repeat(_np(buf.docs), _np(buf.counts)), v["word_count"][tokens])
-                pairs.append((docs.astype(np.int64) << 32) | v["word_ids"][at])
-            present = np.sort(np.concatenate(pairs))  # (document, word) pairs; np.unique hashes, slowly
-            if present.size:
-                present = present[np.concatenate(([True], present[1:] != present[:-1]))] & 0xFFFFFFFF
-            counts = np.bincount(present, minlength=len(self.vocab.words))
+            counts = np.zeros(len(self.vocab.words), np.int64)
+            chunks = {name: {d0: rest for d0, *rest in self._chunks(name)} for name in ("title", "body")}
+            for d0 in sorted(set(chunks["title"]) | set(chunks["body"])):
+                pairs = []  # (document, word) of every token of the chunk's titles and bodies
+                for name in ("title", "body"):
+                    if d0 not in chunks[name]:
+                        continue
+                    docs, ntok, tokens = chunks[name][d0]
+                    n = v["word_count"][tokens]
+                    at = _expand(v["word_start"][tokens], n)
+                    pairs.append((np.repeat(np.repeat(docs, ntok), n).astype(np.int64) << 32) | v["word_ids"][at])
+                present = np.sort(np.concatenate(pairs))  # np.unique hashes, slowly
+                if present.size:
+                    present = present[np.concatenate(([True], present[1:] != present[:-1]))] & 0xFFFFFFFF
+                    counts += np.bincount(present, minlength=counts.size)
             nz = np.flatnonzero(counts)
             self._words = Counter(dict(zip([self.vocab.words[i] for i in nz.tolist()], counts[nz].tolist())))
         return self._words
 
-    def _invert(self, name: str, v: dict) -> tuple:
+    def _invert(self, name: str, v: dict, rank: np.ndarray, by_rank: list) -> tuple:
         """A text field's postings: (terms in byte order, each term's first posting, posting documents,
-        posting counts, positions), postings in (term, document) order, positions ascending."""
-        buf = self.text[name]
-        tokens, counts = _np(buf.tokens), _np(buf.counts)
-        if tokens.size == 0:
+        posting counts, positions), postings in (term, document) order, positions ascending.
+
+        rank: each term number's place in byte order; by_rank: the terms in that order.
+        """
+        keys, docs, poss = [], [], []
+        for _, cdocs, counts, tokens in self._chunks(name):
+            advance = v["advance"][tokens]
+            start = np.cumsum(advance, dtype=np.int64) - advance  # from the start of the chunk ...
+            start -= np.repeat(start[np.cumsum(counts) - counts], counts)  # ... and of the token's document
+            n = v["entry_count"][tokens]
+            at = _expand(v["entry_start"][tokens], n)
+            keys.append(rank[v["entry_term"][at]])
+            poss.append((np.repeat(start, n) + v["entry_rel"][at]).astype(np.int32))
+            docs.append(np.repeat(np.repeat(cdocs, counts), n))
+        if not keys:
             return [], np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
-        advance = v["advance"][tokens]
-        ends = np.cumsum(advance, dtype=np.int64)
-        firsts = np.cumsum(counts) - counts
-        start = ends - advance  # a token's position from the start of the field's buffer ...
-        start -= np.repeat(start[firsts], counts)  # ... and from its document's start
-        n = v["entry_count"][tokens]
-        at = _expand(v["entry_start"][tokens], n)
-        term = v["entry_term"][at]
-        pos = (np.repeat(start, n) + v["entry_rel"][at]).astype(np.int32)
-        doc = np.repeat(np.repeat(_np(buf.docs), counts), n)
-        del advance, ends, start, at, n
-        used = np.flatnonzero(np.bincount(term, minlength=len(self.vocab.terms)))
-        strings = [self.vocab.terms[t] for t in used.tolist()]
-        order = sorted(range(len(strings)), key=lambda i: strings[i].encode("utf-8"))
-        rank = np.zeros(len(self.vocab.terms), np.int32)
-        rank[used[order]] = np.arange(len(order), dtype=np.int32)
-        key = rank[term]
-        del term
-        o = np.argsort(key, kind="stable")
-        key, doc, pos = key[o], doc[o], pos[o]
-        del o
+        key = np.concatenate(keys)
+        del keys
+        o = np.argsort(key, kind="stable")  # chunks are in document order: documents stay ascending
+        key = key[o]
+        doc = np.concatenate(docs)[o]
+        del docs
+        pos = np.concatenate(poss)[o]
+        del poss, o
         new = np.empty(key.size, bool)
         new[0] = True
         np.not_equal(key[1:], key[:-1], out=new[1:])
         new[1:] |= doc[1:] != doc[:-1]
         pstart = np.flatnonzero(new)
+        del new
         pcount = np.diff(np.append(pstart, key.size)).astype(np.int32)
         pkey = key[pstart]
+        del key
         tfirst = np.flatnonzero(np.concatenate(([True], pkey[1:] != pkey[:-1])))
-        return [strings[i] for i in order], tfirst, doc[pstart], pcount, pos
+        return [by_rank[r] for r in pkey[tfirst].tolist()], tfirst, doc[pstart], pcount, pos
 
     def finish(self, sidecar_file=None) -> None:
         """Write the term table and postings of every field (the fieldwriter is closed by the caller), and
@@ -320,6 +337,9 @@ class SegmentBuilder:
         fw = self.fieldwriter
         self.words  # computed before the token buffers go
         v = self.vocab.arrays()
+        by_rank = sorted(self.vocab.terms, key=lambda t: t.encode("utf-8"))
+        rank = np.zeros(len(by_rank), np.int32)
+        rank[[self.vocab.term_ids[t] for t in by_rank]] = np.arange(len(by_rank), dtype=np.int32)
         sidecar = ([], [], [], [], []) if sidecar_file is not None else None
         # (hashes, document numbers, counts, positions, rows)
         names = sorted(set(self.other_postings) | {f for f, b in self.text.items() if len(b.tokens)})
@@ -331,7 +351,7 @@ class SegmentBuilder:
             if lengths is not None and len(lengths) < self.docnum:
                 lengths.extend([0] * (self.docnum - len(lengths)))
             if name in self.text:
-                terms, tfirst, pdocs, pcounts, pos = self._invert(name, v)
+                terms, tfirst, pdocs, pcounts, pos = self._invert(name, v, rank, by_rank)
                 self.text[name] = _TextBuffer()
                 self._write_text_terms(key, terms, tfirst, pdocs, pcounts, pos, lengths,
                                        field.format.field_boost, sidecar)

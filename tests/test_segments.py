@@ -41,7 +41,9 @@ def _files(folder: Path) -> dict:
     return out
 
 
-def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path):
+@pytest.mark.parametrize("chunk_docs", [segments.CHUNK_DOCS, 37])  # one chunk; a dozen chunks
+def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path, monkeypatch, chunk_docs):
+    monkeypatch.setattr(segments, "CHUNK_DOCS", chunk_docs)
     docs = _docs(400)  # common terms pass 128 postings, so terms span several blocks
     a, b = tmp_path / "whoosh", tmp_path / "fast"
     a.mkdir(), b.mkdir()
