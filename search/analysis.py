@@ -136,35 +136,9 @@ _TERM_FUNCS = {(st, keep): lru_cache(maxsize=500_000)(lambda raw, st=st, keep=ke
                for st in (True, False) for keep in (True, False)}
 
 
-def index_positions(text: str, words: set = None) -> dict:
-    """Return {term: [positions]} of a text exactly as `NewsAnalyzer` indexes it, without whoosh tokens.
-
-    The fast path of `search.segments`: each distinct raw token is analyzed once (cached), so a token
-    costs a cache hit and a list append per term. When `words` is given, the unstemmed surface words
-    (stop words included, as `terms(text, stemmed=False, keep_stopwords=True)`) are added to it.
-    """
-    poses: dict = {}
-    pos = 0
-    entry = index_entry
-    raws = tokens(text)
-    for raw in raws:
-        entries, advance, _ = entry(raw)
-        for term, rel in entries:
-            p = poses.get(term)
-            if p is None:
-                poses[term] = [pos + rel]
-            else:
-                p.append(pos + rel)
-        pos += advance
-    if words is not None:
-        for raw in set(raws):
-            words.update(entry(raw)[2])
-    return poses
-
-
 @lru_cache(maxsize=200_000)
 def index_terms(raw: str) -> tuple:
-    """The terms one raw token is indexed under, as `index_positions` indexes it (cached: snippets check
+    """The terms one raw token is indexed under, as `index_entry` gives them (cached: snippets check
     every word they read against the query's terms).
 
     >>> index_terms("Tokayev’s"), index_terms("tokayev"), index_terms("the")

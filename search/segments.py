@@ -7,8 +7,9 @@ of our own in each segment: the postings sidecar (SIDECAR_EXT), the text terms' 
 as flat arrays that `search.view` slices in place.
 
 Why: whoosh's writer runs every posting through a pickled external sort and several Python calls
-(about 110 articles/s here). This module inverts documents in memory into compact arrays, using
-`analysis.index_positions` for the text fields, and writes each term's posting blocks in one go.
+(about 110 articles/s here). This module keeps a text field as raw-token numbers (each distinct token
+analysed once by `analysis.index_entry`), inverts them per segment with numpy, and writes each term's
+posting blocks in one go.
 Whoosh internals touched, all in this file: the W3 field writer's term table and postings file, the
 W3 block layout (`_write_blocks`) and W3TermInfo's statistics. Everything else (per-document values,
 columns, deletions, the TOC, locking) goes through whoosh's own classes.
@@ -30,7 +31,7 @@ from whoosh.writing import SegmentWriter
 
 from .analysis import index_entry, tokens
 
-FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_positions (NewsAnalyzer's twin)
+FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_entry (NewsAnalyzer's twin)
 BLOCK = 128  # postings per block, as W3Codec
 CHUNK_DOCS = 10_000  # documents expanded at a time when a segment's text fields are inverted
 COMPRESSION = 3  # zlib level, as W3Codec
@@ -260,13 +261,13 @@ class SegmentBuilder:
         """A text field's buffer as (documents, token counts, token numbers) of at most CHUNK_DOCS documents
         each: numpy's intermediate arrays stay a few hundred MB whatever the segment's size."""
         buf = self.text[name]
-        docs, counts, tokens = _np(buf.docs), _np(buf.counts), _np(buf.tokens)
+        docs, counts, numbers = _np(buf.docs), _np(buf.counts), _np(buf.tokens)
         ends = np.cumsum(counts, dtype=np.int64)
         for d0 in range(0, self.docnum, CHUNK_DOCS):
             i0, i1 = np.searchsorted(docs, [d0, d0 + CHUNK_DOCS]).tolist()
             if i1 > i0:
                 t0 = int(ends[i0 - 1]) if i0 else 0
-                yield d0, docs[i0:i1], counts[i0:i1], tokens[t0:int(ends[i1 - 1])]
+                yield d0, docs[i0:i1], counts[i0:i1], numbers[t0:int(ends[i1 - 1])]
 
     @property
     def words(self) -> Counter:
@@ -281,9 +282,9 @@ class SegmentBuilder:
                 for name in ("title", "body"):
                     if d0 not in chunks[name]:
                         continue
-                    docs, ntok, tokens = chunks[name][d0]
-                    n = v["word_count"][tokens]
-                    at = _expand(v["word_start"][tokens], n)
+                    docs, ntok, numbers = chunks[name][d0]
+                    n = v["word_count"][numbers]
+                    at = _expand(v["word_start"][numbers], n)
                     pairs.append((np.repeat(np.repeat(docs, ntok), n).astype(np.int64) << 32) | v["word_ids"][at])
                 present = np.sort(np.concatenate(pairs))  # np.unique hashes, slowly
                 if present.size:
@@ -300,12 +301,12 @@ class SegmentBuilder:
         rank: each term number's place in byte order; by_rank: the terms in that order.
         """
         keys, docs, poss = [], [], []
-        for _, cdocs, counts, tokens in self._chunks(name):
-            advance = v["advance"][tokens]
+        for _, cdocs, counts, numbers in self._chunks(name):
+            advance = v["advance"][numbers]
             start = np.cumsum(advance, dtype=np.int64) - advance  # from the start of the chunk ...
             start -= np.repeat(start[np.cumsum(counts) - counts], counts)  # ... and of the token's document
-            n = v["entry_count"][tokens]
-            at = _expand(v["entry_start"][tokens], n)
+            n = v["entry_count"][numbers]
+            at = _expand(v["entry_start"][numbers], n)
             keys.append(rank[v["entry_term"][at]])
             poss.append((np.repeat(start, n) + v["entry_rel"][at]).astype(np.int32))
             docs.append(np.repeat(np.repeat(cdocs, counts), n))
@@ -376,8 +377,8 @@ class SegmentBuilder:
         # blocks of BLOCK postings within each term
         nblocks = -(-tn // BLOCK)
         tblock = np.cumsum(nblocks) - nblocks  # each term's first block
-        bstart = _expand(tfirst, nblocks)  # a term's k-th block starts k * BLOCK postings in ...
-        bstart = np.repeat(tfirst, nblocks) + (bstart - np.repeat(tfirst, nblocks)) * BLOCK
+        # a term's k-th block starts k * BLOCK postings after the term's first
+        bstart = np.repeat(tfirst, nblocks) + (np.arange(nblocks.sum()) - np.repeat(tblock, nblocks)) * BLOCK
         bend = np.minimum(bstart + BLOCK, np.repeat(tlast, nblocks))
         weights = pcounts.astype(np.float32) * np.float32(boost) if boost != 1 else pcounts.astype(np.float32)
         w64 = weights.astype(np.float64)
@@ -402,16 +403,16 @@ class SegmentBuilder:
         tminlen = np.minimum.reduceat(bminlen, tblock).tolist()
         tmaxlen = np.maximum.reduceat(bmaxlen, tblock).tolist()
         tmax = np.maximum.reduceat(bmax, tblock).tolist()
-        nblocks_l, tfirst_l, tlast_l = nblocks.tolist(), tfirst.tolist(), tlast.tolist()
-        b = 0
+        tblock_l, tfirst_l, tlast_l = tblock.tolist(), tfirst.tolist(), tlast.tolist()
+        tblock_l.append(len(bstart_l))
         for t, term in enumerate(terms):
             tkey = key + term.encode("utf-8")
             info = W3TermInfo()
             start = postfile.tell()
             postfile.write(WHOOSH3_HEADER_MAGIC)
-            last_block = b + nblocks_l[t] - 1
+            last_block = tblock_l[t + 1] - 1
             weight = 0.0
-            for b in range(b, last_block + 1):
+            for b in range(tblock_l[t], last_block + 1):
                 lo, hi = bstart_l[b], bend_l[b]
                 maxw = bmax_l[b]
                 if bmin_l[b] == maxw:  # the weights as W3PostingsWriter._mini_weights gives them
@@ -428,7 +429,6 @@ class SegmentBuilder:
                 postfile.write(infobytes)
                 postfile.write(data)
                 weight += bsum_l[b]
-            b = last_block + 1
             lo, hi = tfirst_l[t], tlast_l[t]
             info._weight = weight
             info._df = hi - lo

@@ -207,7 +207,8 @@ class PersonTagger:
         if shape[0] == "honorific":  # "Mr Blair": a surname for the article's full names
             surnames.append((shape[2], Mention(shape[3], field, start)))
             return
-        _, _, words, name, role_cue, in_gazetteer, canonical = shape
+        _, _, words, name, role_cue, canonical, by_key = shape
+        in_gazetteer = canonical is not None or by_key is not None
         # a word the article also writes in lower case is a common word, not a name ("Thought Leader")
         if not in_gazetteer and any(w.lower() in lower_words and w not in self.given for w in words):
             return
@@ -218,8 +219,9 @@ class PersonTagger:
         if not (words[0] in self.given or canonical is not None or self._cue(text, m, role_cue)
                 or SPEECH_AFTER.match(text[m.end():m.end() + 80])):
             return
-        mentions[canonical or self.by_key.get(name_key(name)) or name].append(Mention(name, field, start))
-        spans.append((field, start, start + len(name), canonical or self.by_key.get(name_key(name)) or name))
+        value = canonical or by_key or name
+        mentions[value].append(Mention(name, field, start))
+        spans.append((field, start, start + len(name), value))
 
     @staticmethod
     def _cue(text: str, m: re.Match, role_cue: bool) -> bool:
@@ -230,8 +232,8 @@ class PersonTagger:
         """What a run of capitalised words says on its own, whatever the article (cached per run).
 
         None: not a person. ("honorific", offset, surname, text): an honorific and a surname.
-        Else ("name", offset of the name in the run, words, name, a role word was cut, the name is in the
-        gazetteer (full or by spelling key), its gazetteer canonical name or None); None for a single
+        Else ("name", offset of the name in the run, words, name, a role word was cut, the gazetteer's
+        canonical name for it or None, the canonical name its spelling key gives or None); None for a single
         word that is a gazetteer surname (the gazetteer pass finds it) and for names of over four words.
         """
         words = run.split()
@@ -268,8 +270,7 @@ class PersonTagger:
             return None  # a gazetteer surname: already found by the gazetteer pass
         if len(words) > 4:
             return None
-        in_gazetteer = canonical is not None or name_key(name) in self.by_key
-        return ("name", offset, tuple(words), name, role_cue, in_gazetteer, canonical)
+        return ("name", offset, tuple(words), name, role_cue, canonical, self.by_key.get(name_key(name)))
 
     def _finish(self, mentions: dict, surnames: list) -> tuple:
         """Join variants and lone surnames to the full names of this article."""
