@@ -34,6 +34,7 @@ from .analysis import index_entry, tokens
 FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_entry (NewsAnalyzer's twin)
 BLOCK = 128  # postings per block, as W3Codec
 CHUNK_DOCS = 10_000  # documents expanded at a time when a segment's text fields are inverted
+GROUP_POSTINGS = 500_000  # postings turned into Python values at a time when their blocks are written
 COMPRESSION = 3  # zlib level, as W3Codec
 # whoosh pickles a block's data with protocol 2, where every bytes value costs a function call to
 # unpickle; protocol 5 stores bytes natively: blocks read about 8x faster and compress to about a third.
@@ -368,7 +369,10 @@ class SegmentBuilder:
     def _write_text_terms(self, key: bytes, terms: list, tfirst, pdocs, pcounts, pos, lengths, boost,
                           sidecar) -> None:
         """Write a text field's posting blocks and term-table rows as W3PostingsWriter would, with the block
-        statistics computed for all blocks at once; add the field's postings to the sidecar."""
+        statistics computed for all blocks at once; add the field's postings to the sidecar.
+
+        The per-posting Python values are made GROUP_POSTINGS postings' worth of terms at a time, so the
+        lists stay small whatever the segment's size."""
         if not terms:
             return
         npost = pdocs.size
@@ -382,6 +386,7 @@ class SegmentBuilder:
         bend = np.minimum(bstart + BLOCK, np.repeat(tlast, nblocks))
         weights = pcounts.astype(np.float32) * np.float32(boost) if boost != 1 else pcounts.astype(np.float32)
         w64 = weights.astype(np.float64)
+        del weights
         bmax = np.maximum.reduceat(w64, bstart)
         bmin = np.minimum.reduceat(w64, bstart)
         bsum = np.add.reduceat(w64, bstart)
@@ -390,55 +395,69 @@ class SegmentBuilder:
             raise ValueError("a text posting in a document without a length")  # cannot happen: length >= 1
         bminlen = np.minimum.reduceat(lens, bstart)
         bmaxlen = np.maximum.reduceat(lens, bstart)
-        deltas = np.diff(pdocs, prepend=0)
-        deltas[bstart] = pdocs[bstart]
+        del lens
         pfirst = np.cumsum(pcounts, dtype=np.int64) - pcounts
-        values = _position_values(pcounts, pfirst, pos)
-        docs_l, deltas_l, w_l = pdocs.tolist(), deltas.tolist(), w64.tolist()
-        bstart_l, bend_l = bstart.tolist(), bend.tolist()
-        bmax_l, bmin_l, bsum_l = bmax.tolist(), bmin.tolist(), bsum.tolist()
-        bminlen_l, bmaxlen_l = bminlen.tolist(), bmaxlen.tolist()
         postfile = self.fieldwriter._postfile
         tindex = self.fieldwriter._tindex
         tminlen = np.minimum.reduceat(bminlen, tblock).tolist()
         tmaxlen = np.maximum.reduceat(bmaxlen, tblock).tolist()
         tmax = np.maximum.reduceat(bmax, tblock).tolist()
+        bmax_l, bmin_l, bsum_l = bmax.tolist(), bmin.tolist(), bsum.tolist()
+        bminlen_l, bmaxlen_l = bminlen.tolist(), bmaxlen.tolist()
         tblock_l, tfirst_l, tlast_l = tblock.tolist(), tfirst.tolist(), tlast.tolist()
-        tblock_l.append(len(bstart_l))
-        for t, term in enumerate(terms):
-            tkey = key + term.encode("utf-8")
-            info = W3TermInfo()
-            start = postfile.tell()
-            postfile.write(WHOOSH3_HEADER_MAGIC)
-            last_block = tblock_l[t + 1] - 1
-            weight = 0.0
-            for b in range(tblock_l[t], last_block + 1):
-                lo, hi = bstart_l[b], bend_l[b]
-                maxw = bmax_l[b]
-                if bmin_l[b] == maxw:  # the weights as W3PostingsWriter._mini_weights gives them
-                    first = w_l[lo]
-                    mw = None if first == 1.0 else first
-                else:
-                    mw = tuple(w_l[lo:hi])
-                data = zlib.compress(dumps((tuple(deltas_l[lo:hi]), mw, tuple(values[lo:hi])), DATA_PROTOCOL),
-                                     COMPRESSION)
-                infobytes = dumps((hi - lo, docs_l[hi - 1], maxw if maxw > 0 else 0, COMPRESSION,
-                                   _LEN_BYTE[bminlen_l[b]], _LEN_BYTE[bmaxlen_l[b]]), 2)
-                size = len(infobytes) + len(data)
-                postfile.write(_pack_int(-size if b == last_block else size))
-                postfile.write(infobytes)
-                postfile.write(data)
-                weight += bsum_l[b]
-            lo, hi = tfirst_l[t], tlast_l[t]
-            info._weight = weight
-            info._df = hi - lo
-            info._minlength, info._maxlength = _BYTE_LEN[tminlen[t]], _BYTE_LEN[tmaxlen[t]]
-            info._maxweight = tmax[t]
-            info._minid, info._maxid = docs_l[lo], docs_l[hi - 1]
-            info.set_extent(start, postfile.tell() - start)
-            tindex.add(tkey, info.to_bytes())
-            if sidecar is not None:
-                sidecar[0].append(term_hash(tkey))
+        tblock_l.append(len(bmax_l))
+        # term groups: each ends at the first term whose postings reach GROUP_POSTINGS past the group's start
+        ends = np.searchsorted(tlast, np.arange(GROUP_POSTINGS, npost + GROUP_POSTINGS, GROUP_POSTINGS),
+                               side="left") + 1
+        t0 = 0
+        for t1 in np.unique(np.minimum(ends, len(terms))).tolist():
+            if t1 <= t0:
+                continue
+            p0, p1 = tfirst_l[t0], tlast_l[t1 - 1]
+            b0, b1 = tblock_l[t0], tblock_l[t1]
+            # the group's postings as Python values; block bounds relative to the group's first posting
+            docs_l = pdocs[p0:p1].tolist()
+            deltas = np.diff(pdocs[p0:p1], prepend=0)
+            rel_start = bstart[b0:b1] - p0
+            deltas[rel_start] = pdocs[p0:p1][rel_start]
+            deltas_l, w_l = deltas.tolist(), w64[p0:p1].tolist()
+            values = _position_values(pcounts[p0:p1], pfirst[p0:p1], pos)
+            bstart_l, bend_l = rel_start.tolist(), (bend[b0:b1] - p0).tolist()
+            for t in range(t0, t1):
+                tkey = key + terms[t].encode("utf-8")
+                info = W3TermInfo()
+                start = postfile.tell()
+                postfile.write(WHOOSH3_HEADER_MAGIC)
+                last_block = tblock_l[t + 1] - 1
+                weight = 0.0
+                for b in range(tblock_l[t], last_block + 1):
+                    lo, hi = bstart_l[b - b0], bend_l[b - b0]
+                    maxw = bmax_l[b]
+                    if bmin_l[b] == maxw:  # the weights as W3PostingsWriter._mini_weights gives them
+                        first = w_l[lo]
+                        mw = None if first == 1.0 else first
+                    else:
+                        mw = tuple(w_l[lo:hi])
+                    data = zlib.compress(dumps((tuple(deltas_l[lo:hi]), mw, tuple(values[lo:hi])), DATA_PROTOCOL),
+                                         COMPRESSION)
+                    infobytes = dumps((hi - lo, docs_l[hi - 1], maxw if maxw > 0 else 0, COMPRESSION,
+                                       _LEN_BYTE[bminlen_l[b]], _LEN_BYTE[bmaxlen_l[b]]), 2)
+                    size = len(infobytes) + len(data)
+                    postfile.write(_pack_int(-size if b == last_block else size))
+                    postfile.write(infobytes)
+                    postfile.write(data)
+                    weight += bsum_l[b]
+                lo, hi = tfirst_l[t] - p0, tlast_l[t] - p0
+                info._weight = weight
+                info._df = hi - lo
+                info._minlength, info._maxlength = _BYTE_LEN[tminlen[t]], _BYTE_LEN[tmaxlen[t]]
+                info._maxweight = tmax[t]
+                info._minid, info._maxid = docs_l[lo], docs_l[hi - 1]
+                info.set_extent(start, postfile.tell() - start)
+                tindex.add(tkey, info.to_bytes())
+                if sidecar is not None:
+                    sidecar[0].append(term_hash(tkey))
+            t0 = t1
         if sidecar is not None:
             hashes, docnums, counts, positions, rows = sidecar
             first_posting = sum(a.size for a in docnums)
