@@ -21,6 +21,7 @@ import gc
 import json
 import multiprocessing as mp
 import os
+import pickle
 import shutil
 import time
 from collections import Counter
@@ -259,12 +260,25 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
     except LockError as e:
         raise SearchError("the new index generation is locked by another writer") from e
     new_words = words if words is not None else Counter()
-    tagged = _tag_all(articles, progress, lock_fd)
     known_people = []
     if existing:
         with ix.reader() as r:
             known_people = [t.decode("utf-8") for t in r.lexicon("person")]
-    tagged = tagging.unify_people(tagged, known_people)
+    if len(articles) >= PARALLEL_WRITE_FROM and _workers() > 1:
+        try:
+            counts, dropped = _pipeline(ix, writer, articles, existing, known_people, report, progress, prune,
+                                        lock_fd)
+            new_words.update(counts)
+            progress.start("Committing", None)
+            writer.commit(drop_segments=dropped)
+            progress.finish()
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+        _finish_generation(new, ix, live, new_words, report)
+        return
+    tagged = tagging.unify_people(_tag_all(articles, progress, lock_fd), known_people)
     try:
         docs = []
         for a, t in zip(articles, tagged):
@@ -303,6 +317,11 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
         if not writer.is_closed:
             writer.cancel()
         raise
+    _finish_generation(new, ix, live, new_words, report)
+
+
+def _finish_generation(new: Path, ix, live: Optional[Path], new_words: Counter, report: BuildReport) -> None:
+    """Write the spelling index and meta.json of a committed generation."""
     with ix.reader() as r:
         report.articles = r.doc_count()
     spelling.write(new, new_words, min_count=1 if report.articles < SPELLING_MIN_DOCS else 2)
@@ -344,7 +363,149 @@ def _workers() -> int:
     return min(os.cpu_count() or 1, WORKERS)
 
 
-_SHARED: dict = {}  # set before forking writers: they inherit the documents instead of receiving pickles
+_SHARED: dict = {}  # set before forking workers: they inherit the articles or documents instead of pickles
+
+
+def _pipeline(ix, writer, articles: list, existing: dict, known_people: list, report: BuildReport,
+              progress: Progress, prune: bool, lock_fd: Optional[int]) -> tuple:
+    """Tag and write `articles` in one forked process per core; return (word counts, dropped segments).
+
+    Each worker takes a contiguous slice of the articles (inherited, not pickled) and keeps its work to
+    itself between three steps the parent sequences:
+      1. tag its articles, keep the tags (pickled: a tenth of the memory), send the people it found;
+      2. receive the corpus-wide spelling of each person (`tagging.unify_people`), make the documents,
+         compare their hashes with the live index, send what is added, updated and unchanged;
+      3. receive the small live segments to fold in (the last worker rewrites their documents), write
+         its documents as segments of at most SEGMENT_DOCS, send the segments and word counts.
+    The parent holds only the articles; document order is input order whatever the scheduling.
+    """
+    ctx = mp.get_context("fork")
+    n, w = len(articles), _workers()
+    per = -(-n // w)
+    slices = [(i, min(i + per, n)) for i in range(0, n, per)]
+    done = ctx.Value("l", 0)
+    _SHARED.update(ix=ix, articles=articles, existing=existing, done=done)
+    conns, procs = [], []
+    gc.freeze()  # the children's collector leaves the inherited objects alone: fewer copied pages
+    try:
+        for start, end in slices:
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_pipeline_worker, args=(start, end, theirs, lock_fd), daemon=True)
+            proc.start()
+            theirs.close()
+            conns.append(ours)
+            procs.append(proc)
+        progress.start("Tagging", n)
+        people = Counter()
+        for found in _gather(conns, done, progress):
+            people.update(found)
+        progress.finish()
+        mapping = tagging.canonical_people(people, known_people)
+        for c in conns:
+            c.send(mapping)
+        updated = []
+        adding = 0
+        for added, ids, unchanged in _gather(conns):
+            report.added += added
+            report.unchanged += unchanged
+            report.updated += len(ids)
+            updated.extend(ids)
+            adding += added + len(ids)
+        for doc_id in updated:
+            writer.delete_by_term("id", doc_id)
+        if prune and existing:
+            report.removed = _prune(ix, writer, {a.id for a in articles})
+        dropped = _small_segments(writer.segments, adding) if adding else []
+        with done.get_lock():
+            done.value = 0
+        for i, c in enumerate(conns):
+            c.send(dropped if i == len(conns) - 1 else [])
+        progress.start("Indexing", adding + sum(s.doc_count() for s in dropped))
+        counts = Counter()
+        for segs, words in _gather(conns, done, progress):
+            writer.add_segments(segs)
+            counts.update(words)
+        progress.finish()
+        for proc in procs:
+            proc.join()
+        return counts, dropped
+    finally:
+        gc.unfreeze()
+        _SHARED.clear()
+        for c in conns:
+            c.close()
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
+def _gather(conns: list, done=None, progress: Optional[Progress] = None) -> list:
+    """One message from each worker, in worker order; progress follows the shared counter `done`.
+
+    A worker that failed sends ("error", message); one that died closes its pipe. Either stops the run.
+    """
+    got: dict = {}
+    seen = 0
+    while len(got) < len(conns):
+        for i, c in enumerate(conns):
+            if i in got or not c.poll(0.1):
+                continue
+            try:
+                kind, value = c.recv()
+            except EOFError:
+                raise SearchError("an indexing worker process died; the index was not changed") from None
+            if kind == "error":
+                raise SearchError(f"an indexing worker failed: {value}; the index was not changed")
+            got[i] = value
+        if progress is not None:
+            now = done.value
+            progress.advance(now - seen)
+            seen = now
+    return [got[i] for i in range(len(conns))]
+
+
+def _pipeline_worker(start: int, end: int, conn, lock_fd: Optional[int]) -> None:
+    """In a worker process: the three steps of `_pipeline` for articles[start:end]."""
+    _worker_init(lock_fd)
+    try:
+        ix, articles, existing, done = (_SHARED[k] for k in ("ix", "articles", "existing", "done"))
+        kept, people = [], Counter()
+        for i in range(start, end):
+            t = tagging.tag(articles[i])
+            people.update(t.people)
+            kept.append(pickle.dumps((t.countries, t.people, t.topics, t.evidence), pickle.HIGHEST_PROTOCOL))
+            if i % 64 == 63:
+                with done.get_lock():
+                    done.value += 64
+        conn.send(("ok", people))
+        mapping = conn.recv()
+        docs, updated, added, unchanged = [], [], 0, 0
+        for i in range(start, end):
+            c, p, t, ev = pickle.loads(kept[i - start])
+            kept[i - start] = None
+            a = articles[i]
+            doc = to_document(tagging.unified(TaggedArticle(a, c, p, t, ev), mapping))
+            old = existing.get(a.id)
+            if old == doc["hash"]:
+                unchanged += 1
+                continue
+            if old is None:
+                added += 1
+            else:
+                updated.append(a.id)
+            docs.append(doc)
+        del kept
+        conn.send(("ok", (added, updated, unchanged)))
+        docs.extend(_live_docs(ix, conn.recv()))
+        conn.send(("ok", _write_docs(ix, docs, done)))
+    except BaseException as e:  # reported to the parent, which stops the run
+        try:
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+        except OSError:
+            pass
+    finally:
+        conn.close()
 
 
 def _write_parallel(ix, docs: list, progress: Progress, lock_fd: Optional[int]) -> tuple:
@@ -384,7 +545,13 @@ def _write_parallel(ix, docs: list, progress: Progress, lock_fd: Optional[int]) 
 
 def _write_slice(start: int, end: int) -> tuple:
     """In a writer process: write docs[start:end] as segments of at most SEGMENT_DOCS documents."""
-    ix, docs, done = _SHARED["ix"], _SHARED["docs"], _SHARED["done"]
+    return _write_docs(_SHARED["ix"], _SHARED["docs"][start:end], _SHARED["done"])
+
+
+def _write_docs(ix, docs: list, done) -> tuple:
+    """Write `docs` as segments of at most SEGMENT_DOCS documents; return (segments, word counts).
+
+    `done` (a shared counter) follows the documents written."""
     counts = Counter()
     segs = []
 
@@ -395,8 +562,8 @@ def _write_slice(start: int, end: int) -> tuple:
                 with done.get_lock():
                     done.value += 256
 
-    for s in range(start, end, SEGMENT_DOCS):
-        segs.append(segments.write_segment(ix, counted(docs[s:min(s + SEGMENT_DOCS, end)]), counts))
+    for s in range(0, len(docs), SEGMENT_DOCS):
+        segs.append(segments.write_segment(ix, counted(docs[s:s + SEGMENT_DOCS]), counts))
     return segs, counts
 
 

@@ -38,20 +38,18 @@ def unify_people(tagged: list, known=()) -> list:
     `known` are the person values already in the index: an existing spelling wins, so an incremental
     run never renames a facet value that readers see.
     """
-    counts = Counter(p for t in tagged for p in t.people)
-    mapping = canonical_people(counts, known)
-    if not mapping:
-        return tagged
-    out = []
-    for t in tagged:
-        if not any(p in mapping for p in t.people):
-            out.append(t)
-            continue
-        people = tuple(dict.fromkeys(mapping.get(p, p) for p in t.people))
-        ev = dict(t.evidence)
-        merged = {}
-        for p, ms in ev.get("person", {}).items():
-            merged.setdefault(mapping.get(p, p), []).extend(ms)
-        ev["person"] = merged
-        out.append(replace(t, people=people, evidence=ev))
-    return out
+    mapping = canonical_people(Counter(p for t in tagged for p in t.people), known)
+    return [unified(t, mapping) for t in tagged] if mapping else tagged
+
+
+def unified(t: TaggedArticle, mapping: dict) -> TaggedArticle:
+    """A tagged article with its people spelled as `mapping` says, their mentions merged."""
+    if not mapping or not any(p in mapping for p in t.people):
+        return t
+    people = tuple(dict.fromkeys(mapping.get(p, p) for p in t.people))
+    ev = dict(t.evidence)
+    merged = {}
+    for p, ms in ev.get("person", {}).items():
+        merged.setdefault(mapping.get(p, p), []).extend(ms)
+    ev["person"] = merged
+    return replace(t, people=people, evidence=ev)
