@@ -14,7 +14,7 @@ from whoosh import index as windex
 from search import analysis, indexer, segments, sources, tagging
 from search.indexer import build_index
 from search.sources.records import make_article
-from search.schema import build_schema, from_stored, to_document
+from search.schema import build_schema, from_stored, split_facet, to_document
 from search.synth import generate_corpus
 from search.view import IndexView, Sidecar
 
@@ -211,3 +211,73 @@ def test_parallel_build_then_incremental_runs_keep_few_segments(tmp_path, monkey
     assert hits == [recs[0]["id"]]
     stored = view.searcher.stored_fields(view.docnum(recs[0]["id"]))
     assert stored["title"] == "Zqxjvk report"
+
+
+def _stored_by_id(idx: Path) -> dict:
+    ix = windex.open_dir(str(indexer.current_generation(str(idx))))
+    with ix.reader() as r:
+        return {s["id"]: s for _, s in r.iter_docs()}
+
+
+def test_the_parallel_pipeline_indexes_what_one_process_indexes(tmp_path, monkeypatch):
+    """Tagging in two workers, each seeing half of the articles, still unifies people across the corpus."""
+    recs = list(generate_corpus(300))
+    # a person spelled one way in the first worker's half and another way in the second's
+    recs[10] = dict(recs[10], body=recs[10]["body"] + " Deputy Minister Batyr Guchgeldiyev said so.")
+    recs[250] = dict(recs[250], body=recs[250]["body"] + " Deputy Minister Batyr Guchgeldiev said so.")
+    src = write_jsonl(tmp_path / "a.jsonl", recs)
+    serial = build_index([str(src)], str(tmp_path / "serial"))
+    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
+    parallel = build_index([str(src)], str(tmp_path / "parallel"))
+    assert (serial.added, parallel.added) == (300, 300)
+    a, b = _stored_by_id(tmp_path / "serial"), _stored_by_id(tmp_path / "parallel")
+    assert a == b
+    assert "Batyr Guchgeldiyev" in split_facet(b[recs[10]["id"]]["person"])
+    assert "Batyr Guchgeldiyev" in split_facet(b[recs[250]["id"]]["person"])
+    gen_a = indexer.current_generation(str(tmp_path / "serial"))
+    gen_b = indexer.current_generation(str(tmp_path / "parallel"))
+    from search import spelling
+    assert spelling.read_counts(gen_a) == spelling.read_counts(gen_b)
+
+
+def test_a_parallel_incremental_run_sorts_added_updated_unchanged(tmp_path, monkeypatch):
+    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
+    recs = list(generate_corpus(420))
+    idx = tmp_path / "index"
+    build_index([str(write_jsonl(tmp_path / "a.jsonl", recs[:300]))], str(idx))
+    build_index([str(write_jsonl(tmp_path / "b.jsonl", recs[300:310]))], str(idx))  # a small segment
+    assert _segment_sizes(idx) == [10, 150, 150]
+    changed = [dict(r, title=r["title"] + " Qzxv") if i % 50 == 0 else r for i, r in enumerate(recs[:300])]
+    report = build_index([str(write_jsonl(tmp_path / "c.jsonl", changed + recs[310:420]))], str(idx))
+    assert (report.added, report.updated, report.unchanged, report.articles) == (110, 6, 294, 420)
+    # the first worker (articles 0-209) wrote the 5 updated ones of its half; the second the 1 of its half,
+    # the 110 new ones and the 10 of the small segment, folded in; the updated ones are deleted where they were
+    assert _segment_sizes(idx) == [5, 121, 147, 147]
+    stored = _stored_by_id(idx)
+    assert len(stored) == 420
+    assert sorted(i for i, s in stored.items() if s["title"].endswith(" Qzxv")) == sorted(
+        r["id"] for i, r in enumerate(recs[:300]) if i % 50 == 0)
+    view = IndexView(str(idx))
+    assert len(view.ids) == len(set(view.ids)) == 420
+
+
+def test_a_failing_worker_stops_the_run_and_leaves_the_index(tmp_path, monkeypatch):
+    recs = list(generate_corpus(300))
+    idx = tmp_path / "index"
+    build_index([str(write_jsonl(tmp_path / "a.jsonl", recs[:50]))], str(idx))
+    before = indexer.current_generation(str(idx))
+    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
+    real = tagging.tag
+
+    def tag(article):
+        if article.id == recs[200]["id"]:
+            raise ValueError("tagger broke")
+        return real(article)
+
+    monkeypatch.setattr(tagging, "tag", tag)  # forked workers inherit it
+    with pytest.raises(indexer.SearchError, match="an indexing worker failed: ValueError: tagger broke; "
+                                                 "the index was not changed"):
+        build_index([str(write_jsonl(tmp_path / "b.jsonl", recs))], str(idx))
+    assert indexer.current_generation(str(idx)) == before
+    assert sorted(p.name for p in idx.iterdir() if p.name.startswith("gen-")) == [before.name]
+    assert len(_stored_by_id(idx)) == 50
