@@ -401,11 +401,13 @@ def _pipeline(ix, writer, articles: list, existing: dict, known_people: list, re
             people.update(found)
         progress.finish()
         mapping = tagging.canonical_people(people, known_people)
+        done.value = 0
         for c in conns:
             c.send(mapping)
         updated = []
         adding = 0
-        for added, ids, unchanged in _gather(conns):
+        progress.start("Indexing", n)
+        for added, ids, unchanged in _gather(conns, done, progress):
             report.added += added
             report.unchanged += unchanged
             report.updated += len(ids)
@@ -416,13 +418,11 @@ def _pipeline(ix, writer, articles: list, existing: dict, known_people: list, re
         if prune and existing:
             report.removed = _prune(ix, writer, {a.id for a in articles})
         dropped = _small_segments(writer.segments, adding) if adding else []
-        with done.get_lock():
-            done.value = 0
         for i, c in enumerate(conns):
             c.send(dropped if i == len(conns) - 1 else [])
-        progress.start("Indexing", adding + sum(s.doc_count() for s in dropped))
+        progress.start("Writing segments", None)
         counts = Counter()
-        for segs, words in _gather(conns, done, progress):
+        for segs, words in _gather(conns):
             writer.add_segments(segs)
             counts.update(words)
         progress.finish()
@@ -480,7 +480,8 @@ def _pipeline_worker(start: int, end: int, conn, lock_fd: Optional[int]) -> None
                     done.value += 64
         conn.send(("ok", people))
         mapping = conn.recv()
-        docs, updated, added, unchanged = [], [], 0, 0
+        out = _SegmentStream(ix, done)
+        updated, added, unchanged = [], 0, 0
         for i in range(start, end):
             c, p, t, ev = pickle.loads(kept[i - start])
             kept[i - start] = None
@@ -489,16 +490,18 @@ def _pipeline_worker(start: int, end: int, conn, lock_fd: Optional[int]) -> None
             old = existing.get(a.id)
             if old == doc["hash"]:
                 unchanged += 1
+                out.tick()  # done too
                 continue
             if old is None:
                 added += 1
             else:
                 updated.append(a.id)
-            docs.append(doc)
+            out.add(doc)  # written as it is made: the documents are never all in memory
         del kept
         conn.send(("ok", (added, updated, unchanged)))
-        docs.extend(_live_docs(ix, conn.recv()))
-        conn.send(("ok", _write_docs(ix, docs, done)))
+        for doc in _live_docs(ix, conn.recv()):
+            out.add(doc)
+        conn.send(("ok", out.finish()))
     except BaseException as e:  # reported to the parent, which stops the run
         try:
             conn.send(("error", f"{type(e).__name__}: {e}"))
@@ -548,23 +551,49 @@ def _write_slice(start: int, end: int) -> tuple:
     return _write_docs(_SHARED["ix"], _SHARED["docs"][start:end], _SHARED["done"])
 
 
+class _SegmentStream:
+    """Documents written as new segments of at most SEGMENT_DOCS documents, as they come.
+
+    `done` (a shared counter) follows the documents written; `finish` returns (segments, word counts).
+    """
+
+    def __init__(self, ix, done):
+        self.ix, self.done = ix, done
+        self.segments, self.counts = [], Counter()
+        self.builder, self.n = None, 0
+
+    def tick(self) -> None:
+        """Count one document done (written, or left as it is)."""
+        self.n += 1
+        if self.n % 256 == 0:
+            with self.done.get_lock():
+                self.done.value += 256
+
+    def add(self, doc: dict) -> None:
+        if self.builder is None:
+            self.builder = segments.SegmentWriting(self.ix)
+        self.builder.add(doc)
+        self.tick()
+        if self.builder.docnum >= SEGMENT_DOCS:
+            self.segments.append(self.builder.close(self.counts))
+            self.builder = None
+
+    def finish(self) -> tuple:
+        if self.builder is not None:
+            self.segments.append(self.builder.close(self.counts))
+            self.builder = None
+        return self.segments, self.counts
+
+
 def _write_docs(ix, docs: list, done) -> tuple:
     """Write `docs` as segments of at most SEGMENT_DOCS documents; return (segments, word counts).
 
-    `done` (a shared counter) follows the documents written."""
-    counts = Counter()
-    segs = []
-
-    def counted(batch):
-        for i, doc in enumerate(batch):
-            yield doc
-            if i % 256 == 255:
-                with done.get_lock():
-                    done.value += 256
-
-    for s in range(0, len(docs), SEGMENT_DOCS):
-        segs.append(segments.write_segment(ix, counted(docs[s:s + SEGMENT_DOCS]), counts))
-    return segs, counts
+    The list is emptied as the documents are written (a written document is not needed any more)."""
+    out = _SegmentStream(ix, done)
+    for i in range(len(docs)):
+        doc, docs[i] = docs[i], None
+        out.add(doc)
+    return out.finish()
 
 
 def _worker_init(lock_fd: Optional[int]) -> None:

@@ -34,7 +34,7 @@ from .analysis import index_entry, tokens
 FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_entry (NewsAnalyzer's twin)
 BLOCK = 128  # postings per block, as W3Codec
 CHUNK_DOCS = 10_000  # documents expanded at a time when a segment's text fields are inverted
-GROUP_POSTINGS = 500_000  # postings turned into Python values at a time when their blocks are written
+GROUP_POSITIONS = 1_000_000  # positions of the terms inverted and written at a time (a few tens of MB)
 COMPRESSION = 3  # zlib level, as W3Codec
 # whoosh pickles a block's data with protocol 2, where every bytes value costs a function call to
 # unpickle; protocol 5 stores bytes natively: blocks read about 8x faster and compress to about a third.
@@ -295,43 +295,69 @@ class SegmentBuilder:
             self._words = Counter(dict(zip([self.vocab.words[i] for i in nz.tolist()], counts[nz].tolist())))
         return self._words
 
-    def _invert(self, name: str, v: dict, rank: np.ndarray, by_rank: list) -> tuple:
-        """A text field's postings: (terms in byte order, each term's first posting, posting documents,
-        posting counts, positions), postings in (term, document) order, positions ascending.
+    def _inverted(self, name: str, v: dict, rank: np.ndarray, by_rank: list):
+        """A text field's postings, in groups of terms of about GROUP_POSITIONS positions each: yields
+        (terms in byte order, each term's first posting, posting documents, posting counts, positions),
+        postings in (term, document) order, positions ascending. Drops the field's token buffer.
 
+        The groups are cut from the terms' position counts, known before any expansion. Each chunk of
+        documents is expanded into (term, document, position) triples, sorted by term and cut into the
+        groups' pieces; a group joins its pieces in document order and lets them go once written. At most
+        the triples (12 bytes a position) and one group's arrays are held, whatever the segment's size.
         rank: each term number's place in byte order; by_rank: the terms in that order.
         """
-        keys, docs, poss = [], [], []
+        # each term's positions, before anything is expanded: a raw token's index entries take one each
+        uses = np.bincount(_np(self.text[name].tokens), minlength=v["advance"].size)
+        per_key = np.bincount(rank[v["entry_term"]], weights=np.repeat(uses, v["entry_count"]),
+                              minlength=len(by_rank)).astype(np.int64)
+        total = int(per_key.sum())
+        if not total:
+            self.text[name] = _TextBuffer()
+            return
+        # groups of terms: each ends at the first term whose positions reach GROUP_POSITIONS past its start
+        ends = np.searchsorted(np.cumsum(per_key), np.arange(GROUP_POSITIONS, total + GROUP_POSITIONS,
+                                                             GROUP_POSITIONS), side="left") + 1
+        bounds = np.unique(np.minimum(ends, per_key.size))  # each group's first key past its end
+        pieces = [[] for _ in bounds]  # per group: its (keys, documents, positions) from each chunk
         for _, cdocs, counts, numbers in self._chunks(name):
             advance = v["advance"][numbers]
             start = np.cumsum(advance, dtype=np.int64) - advance  # from the start of the chunk ...
             start -= np.repeat(start[np.cumsum(counts) - counts], counts)  # ... and of the token's document
             n = v["entry_count"][numbers]
             at = _expand(v["entry_start"][numbers], n)
-            keys.append(rank[v["entry_term"][at]])
-            poss.append((np.repeat(start, n) + v["entry_rel"][at]).astype(np.int32))
-            docs.append(np.repeat(np.repeat(cdocs, counts), n))
-        if not keys:
-            return [], np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
-        key = np.concatenate(keys)
-        del keys
-        o = np.argsort(key, kind="stable")  # chunks are in document order: documents stay ascending
-        key = key[o]
-        doc = np.concatenate(docs)[o]
-        del docs
-        pos = np.concatenate(poss)[o]
-        del poss, o
-        new = np.empty(key.size, bool)
-        new[0] = True
-        np.not_equal(key[1:], key[:-1], out=new[1:])
-        new[1:] |= doc[1:] != doc[:-1]
-        pstart = np.flatnonzero(new)
-        del new
-        pcount = np.diff(np.append(pstart, key.size)).astype(np.int32)
-        pkey = key[pstart]
-        del key
-        tfirst = np.flatnonzero(np.concatenate(([True], pkey[1:] != pkey[:-1])))
-        return [by_rank[r] for r in pkey[tfirst].tolist()], tfirst, doc[pstart], pcount, pos
+            key = rank[v["entry_term"][at]]
+            pos = (np.repeat(start, n) + v["entry_rel"][at]).astype(np.int32)
+            doc = np.repeat(np.repeat(cdocs, counts), n)
+            del advance, start, n, at
+            o = np.argsort(key, kind="stable")  # the chunk's documents stay ascending within a term
+            key, doc, pos = key[o], doc[o], pos[o]
+            del o
+            cut = np.searchsorted(key, bounds).tolist()
+            for g, (lo, hi) in enumerate(zip([0] + cut[:-1], cut)):
+                if hi > lo:  # copies: the chunk's arrays go
+                    pieces[g].append((key[lo:hi].copy(), doc[lo:hi].copy(), pos[lo:hi].copy()))
+            del key, pos, doc
+        self.text[name] = _TextBuffer()
+        for g in range(len(pieces)):
+            parts, pieces[g] = pieces[g], None  # a group's triples go once it is written
+            if not parts:
+                continue
+            key = np.concatenate([p[0] for p in parts])
+            o = np.argsort(key, kind="stable")  # chunk after chunk: documents stay ascending
+            key = key[o]
+            doc = np.concatenate([p[1] for p in parts])[o]
+            pos = np.concatenate([p[2] for p in parts])[o]
+            del parts, o
+            new = np.empty(key.size, bool)
+            new[0] = True
+            np.not_equal(key[1:], key[:-1], out=new[1:])
+            new[1:] |= doc[1:] != doc[:-1]
+            pstart = np.flatnonzero(new)
+            del new
+            pcount = np.diff(np.append(pstart, key.size)).astype(np.int32)
+            pkey = key[pstart]
+            tfirst = np.flatnonzero(np.concatenate(([True], pkey[1:] != pkey[:-1])))
+            yield [by_rank[r] for r in pkey[tfirst].tolist()], tfirst, doc[pstart], pcount, pos
 
     def finish(self, sidecar_file=None) -> None:
         """Write the term table and postings of every field (the fieldwriter is closed by the caller), and
@@ -353,10 +379,9 @@ class SegmentBuilder:
             if lengths is not None and len(lengths) < self.docnum:
                 lengths.extend([0] * (self.docnum - len(lengths)))
             if name in self.text:
-                terms, tfirst, pdocs, pcounts, pos = self._invert(name, v, rank, by_rank)
-                self.text[name] = _TextBuffer()
-                self._write_text_terms(key, terms, tfirst, pdocs, pcounts, pos, lengths,
-                                       field.format.field_boost, sidecar)
+                for terms, tfirst, pdocs, pcounts, pos in self._inverted(name, v, rank, by_rank):
+                    self._write_text_terms(key, terms, tfirst, pdocs, pcounts, pos, lengths,
+                                           field.format.field_boost, sidecar)
             else:
                 terms = self.other_postings[name]
                 for btext in sorted(terms):
@@ -369,10 +394,7 @@ class SegmentBuilder:
     def _write_text_terms(self, key: bytes, terms: list, tfirst, pdocs, pcounts, pos, lengths, boost,
                           sidecar) -> None:
         """Write a text field's posting blocks and term-table rows as W3PostingsWriter would, with the block
-        statistics computed for all blocks at once; add the field's postings to the sidecar.
-
-        The per-posting Python values are made GROUP_POSTINGS postings' worth of terms at a time, so the
-        lists stay small whatever the segment's size."""
+        statistics computed for all blocks at once; add the field's postings to the sidecar."""
         if not terms:
             return
         npost = pdocs.size
@@ -386,7 +408,6 @@ class SegmentBuilder:
         bend = np.minimum(bstart + BLOCK, np.repeat(tlast, nblocks))
         weights = pcounts.astype(np.float32) * np.float32(boost) if boost != 1 else pcounts.astype(np.float32)
         w64 = weights.astype(np.float64)
-        del weights
         bmax = np.maximum.reduceat(w64, bstart)
         bmin = np.minimum.reduceat(w64, bstart)
         bsum = np.add.reduceat(w64, bstart)
@@ -395,69 +416,55 @@ class SegmentBuilder:
             raise ValueError("a text posting in a document without a length")  # cannot happen: length >= 1
         bminlen = np.minimum.reduceat(lens, bstart)
         bmaxlen = np.maximum.reduceat(lens, bstart)
-        del lens
+        deltas = np.diff(pdocs, prepend=0)
+        deltas[bstart] = pdocs[bstart]
         pfirst = np.cumsum(pcounts, dtype=np.int64) - pcounts
+        values = _position_values(pcounts, pfirst, pos)
+        docs_l, deltas_l, w_l = pdocs.tolist(), deltas.tolist(), w64.tolist()
+        bstart_l, bend_l = bstart.tolist(), bend.tolist()
+        bmax_l, bmin_l, bsum_l = bmax.tolist(), bmin.tolist(), bsum.tolist()
+        bminlen_l, bmaxlen_l = bminlen.tolist(), bmaxlen.tolist()
         postfile = self.fieldwriter._postfile
         tindex = self.fieldwriter._tindex
         tminlen = np.minimum.reduceat(bminlen, tblock).tolist()
         tmaxlen = np.maximum.reduceat(bmaxlen, tblock).tolist()
         tmax = np.maximum.reduceat(bmax, tblock).tolist()
-        bmax_l, bmin_l, bsum_l = bmax.tolist(), bmin.tolist(), bsum.tolist()
-        bminlen_l, bmaxlen_l = bminlen.tolist(), bmaxlen.tolist()
         tblock_l, tfirst_l, tlast_l = tblock.tolist(), tfirst.tolist(), tlast.tolist()
-        tblock_l.append(len(bmax_l))
-        # term groups: each ends at the first term whose postings reach GROUP_POSTINGS past the group's start
-        ends = np.searchsorted(tlast, np.arange(GROUP_POSTINGS, npost + GROUP_POSTINGS, GROUP_POSTINGS),
-                               side="left") + 1
-        t0 = 0
-        for t1 in np.unique(np.minimum(ends, len(terms))).tolist():
-            if t1 <= t0:
-                continue
-            p0, p1 = tfirst_l[t0], tlast_l[t1 - 1]
-            b0, b1 = tblock_l[t0], tblock_l[t1]
-            # the group's postings as Python values; block bounds relative to the group's first posting
-            docs_l = pdocs[p0:p1].tolist()
-            deltas = np.diff(pdocs[p0:p1], prepend=0)
-            rel_start = bstart[b0:b1] - p0
-            deltas[rel_start] = pdocs[p0:p1][rel_start]
-            deltas_l, w_l = deltas.tolist(), w64[p0:p1].tolist()
-            values = _position_values(pcounts[p0:p1], pfirst[p0:p1], pos)
-            bstart_l, bend_l = rel_start.tolist(), (bend[b0:b1] - p0).tolist()
-            for t in range(t0, t1):
-                tkey = key + terms[t].encode("utf-8")
-                info = W3TermInfo()
-                start = postfile.tell()
-                postfile.write(WHOOSH3_HEADER_MAGIC)
-                last_block = tblock_l[t + 1] - 1
-                weight = 0.0
-                for b in range(tblock_l[t], last_block + 1):
-                    lo, hi = bstart_l[b - b0], bend_l[b - b0]
-                    maxw = bmax_l[b]
-                    if bmin_l[b] == maxw:  # the weights as W3PostingsWriter._mini_weights gives them
-                        first = w_l[lo]
-                        mw = None if first == 1.0 else first
-                    else:
-                        mw = tuple(w_l[lo:hi])
-                    data = zlib.compress(dumps((tuple(deltas_l[lo:hi]), mw, tuple(values[lo:hi])), DATA_PROTOCOL),
-                                         COMPRESSION)
-                    infobytes = dumps((hi - lo, docs_l[hi - 1], maxw if maxw > 0 else 0, COMPRESSION,
-                                       _LEN_BYTE[bminlen_l[b]], _LEN_BYTE[bmaxlen_l[b]]), 2)
-                    size = len(infobytes) + len(data)
-                    postfile.write(_pack_int(-size if b == last_block else size))
-                    postfile.write(infobytes)
-                    postfile.write(data)
-                    weight += bsum_l[b]
-                lo, hi = tfirst_l[t] - p0, tlast_l[t] - p0
-                info._weight = weight
-                info._df = hi - lo
-                info._minlength, info._maxlength = _BYTE_LEN[tminlen[t]], _BYTE_LEN[tmaxlen[t]]
-                info._maxweight = tmax[t]
-                info._minid, info._maxid = docs_l[lo], docs_l[hi - 1]
-                info.set_extent(start, postfile.tell() - start)
-                tindex.add(tkey, info.to_bytes())
-                if sidecar is not None:
-                    sidecar[0].append(term_hash(tkey))
-            t0 = t1
+        tblock_l.append(len(bstart_l))
+        for t, term in enumerate(terms):
+            tkey = key + term.encode("utf-8")
+            info = W3TermInfo()
+            start = postfile.tell()
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+            last_block = tblock_l[t + 1] - 1
+            weight = 0.0
+            for b in range(tblock_l[t], last_block + 1):
+                lo, hi = bstart_l[b], bend_l[b]
+                maxw = bmax_l[b]
+                if bmin_l[b] == maxw:  # the weights as W3PostingsWriter._mini_weights gives them
+                    first = w_l[lo]
+                    mw = None if first == 1.0 else first
+                else:
+                    mw = tuple(w_l[lo:hi])
+                data = zlib.compress(dumps((tuple(deltas_l[lo:hi]), mw, tuple(values[lo:hi])), DATA_PROTOCOL),
+                                     COMPRESSION)
+                infobytes = dumps((hi - lo, docs_l[hi - 1], maxw if maxw > 0 else 0, COMPRESSION,
+                                   _LEN_BYTE[bminlen_l[b]], _LEN_BYTE[bmaxlen_l[b]]), 2)
+                size = len(infobytes) + len(data)
+                postfile.write(_pack_int(-size if b == last_block else size))
+                postfile.write(infobytes)
+                postfile.write(data)
+                weight += bsum_l[b]
+            lo, hi = tfirst_l[t], tlast_l[t]
+            info._weight = weight
+            info._df = hi - lo
+            info._minlength, info._maxlength = _BYTE_LEN[tminlen[t]], _BYTE_LEN[tmaxlen[t]]
+            info._maxweight = tmax[t]
+            info._minid, info._maxid = docs_l[lo], docs_l[hi - 1]
+            info.set_extent(start, postfile.tell() - start)
+            tindex.add(tkey, info.to_bytes())
+            if sidecar is not None:
+                sidecar[0].append(term_hash(tkey))
         if sidecar is not None:
             hashes, docnums, counts, positions, rows = sidecar
             first_posting = sum(a.size for a in docnums)
@@ -523,15 +530,10 @@ class SegmentBuilder:
         self.fieldwriter._tindex.add(key, info.to_bytes())
 
 
-def _narrow(values: np.ndarray) -> np.ndarray:
-    """The values as uint16 when they all fit, else uint32."""
-    if values.size == 0 or int(values.max()) < 65536:
-        return values.astype(np.uint16)
-    return values.astype(np.uint32)
-
-
-def _join(parts: list, dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+def _item_type(parts: list):
+    """uint16 when every value of the arrays fits, else uint32."""
+    top = max((int(a.max()) for a in parts if a.size), default=0)
+    return np.uint16 if top < 65536 else np.uint32
 
 
 def write_sidecar(f, hashes: list, docnums: list, counts: list, positions: list, rows: list) -> None:
@@ -539,6 +541,7 @@ def write_sidecar(f, hashes: list, docnums: list, counts: list, positions: list,
 
     hashes: the terms' hashes; docnums, counts, positions: arrays of postings, each field's in turn;
     rows: per field, an array of (first posting, postings, first position, positions) per term.
+    The sections are written part by part: no copy of the whole postings is made.
     """
     keys = np.array(hashes, dtype=np.uint64)
     order = np.argsort(keys, kind="stable")
@@ -550,16 +553,21 @@ def write_sidecar(f, hashes: list, docnums: list, counts: list, positions: list,
         dup[1:] |= same
         dup[:-1] |= same
         keys, table = keys[~dup], table[~dup]
-    d = _join(docnums, np.uint32)
-    c, p = _narrow(_join(counts, np.uint32)), _narrow(_join(positions, np.uint32))
+    sections = [(docnums, np.uint32), (counts, _item_type(counts)), (positions, _item_type(positions))]
     at, offsets = SIDECAR_HEADER.size, []
-    for part in (d, c, p):
+    for parts, dtype in sections:
         offsets.append(at)
-        at += part.nbytes + (-part.nbytes) % 8
-    f.write(SIDECAR_HEADER.pack(SIDECAR_MAGIC, keys.size, *offsets, at, c.itemsize, p.itemsize))
-    for part in (d, c, p):
-        f.write(part.tobytes())
-        f.write(b"\x00" * ((-part.nbytes) % 8))
+        nbytes = sum(a.size for a in parts) * np.dtype(dtype).itemsize
+        at += nbytes + (-nbytes) % 8
+    f.write(SIDECAR_HEADER.pack(SIDECAR_MAGIC, keys.size, *offsets, at, np.dtype(sections[1][1]).itemsize,
+                                np.dtype(sections[2][1]).itemsize))
+    for parts, dtype in sections:
+        nbytes = 0
+        for a in parts:
+            a = np.ascontiguousarray(a, dtype=dtype)
+            f.write(memoryview(a).cast("B"))
+            nbytes += a.nbytes
+        f.write(b"\x00" * ((-nbytes) % 8))
     f.write(keys.tobytes())
     f.write(table.tobytes())
     f.close()
@@ -608,26 +616,50 @@ class FastWriter(SegmentWriter):
         self._finish()
 
 
+class SegmentWriting:
+    """One new segment of an index, written document by document: `add` each, then `close`.
+
+    Takes no lock and writes no TOC: the caller (a worker process) hands the Segment to a FastWriter.
+    """
+
+    def __init__(self, ix, compound: bool = True):
+        from whoosh.codec import default_codec
+        codec = default_codec()
+        self.ix, self.compound = ix, compound
+        self.segment = codec.new_segment(ix.storage, ix.indexname)
+        self.perdoc = codec.per_document_writer(ix.storage, self.segment)
+        self.fieldwriter = codec.field_writer(ix.storage, self.segment)
+        self.builder = SegmentBuilder(ix.schema, self.perdoc, self.fieldwriter)
+
+    @property
+    def docnum(self) -> int:
+        return self.builder.docnum
+
+    def add(self, doc: dict) -> None:
+        self.builder.add(doc)
+
+    def close(self, words: Counter = None):
+        """Write the segment's files and return the Segment; when `words` is given, the document frequencies
+        of the documents' surface words are added to it."""
+        ix, segment, builder = self.ix, self.segment, self.builder
+        self.perdoc.close()
+        if words is not None:
+            words.update(builder.words)
+        builder.finish(segment.create_file(ix.storage, SIDECAR_EXT))
+        self.fieldwriter.close()
+        segment.set_doc_count(builder.docnum)
+        if self.compound and segment.should_assemble():
+            segment.create_compound_file(ix.storage)
+        return segment
+
+
 def write_segment(ix, docs, words: Counter = None, compound: bool = True):
     """Write `docs` (an iterable of prepared documents) as one new segment of `ix`; return the Segment.
 
     Takes no lock and writes no TOC: the caller (a worker process) hands the Segment to a FastWriter.
     When `words` is given, the document frequencies of the documents' surface words are added to it.
     """
-    from whoosh.codec import default_codec
-    codec = default_codec()
-    segment = codec.new_segment(ix.storage, ix.indexname)
-    perdoc = codec.per_document_writer(ix.storage, segment)
-    fieldwriter = codec.field_writer(ix.storage, segment)
-    builder = SegmentBuilder(ix.schema, perdoc, fieldwriter)
+    out = SegmentWriting(ix, compound)
     for doc in docs:
-        builder.add(doc)
-    perdoc.close()
-    builder.finish(segment.create_file(ix.storage, SIDECAR_EXT))
-    fieldwriter.close()
-    segment.set_doc_count(builder.docnum)
-    if compound and segment.should_assemble():
-        segment.create_compound_file(ix.storage)
-    if words is not None:
-        words.update(builder.words)
-    return segment
+        out.add(doc)
+    return out.close(words)

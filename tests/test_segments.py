@@ -42,10 +42,10 @@ def _files(folder: Path) -> dict:
 
 
 # one chunk and one group of terms; a dozen chunks and many groups (a term's postings reach past a group)
-@pytest.mark.parametrize("chunk_docs, group_postings", [(segments.CHUNK_DOCS, segments.GROUP_POSTINGS), (37, 150)])
-def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path, monkeypatch, chunk_docs, group_postings):
+@pytest.mark.parametrize("chunk_docs, group_positions", [(segments.CHUNK_DOCS, segments.GROUP_POSITIONS), (37, 150)])
+def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path, monkeypatch, chunk_docs, group_positions):
     monkeypatch.setattr(segments, "CHUNK_DOCS", chunk_docs)
-    monkeypatch.setattr(segments, "GROUP_POSTINGS", group_postings)
+    monkeypatch.setattr(segments, "GROUP_POSITIONS", group_positions)
     docs = _docs(400)  # common terms pass 128 postings, so terms span several blocks
     a, b = tmp_path / "whoosh", tmp_path / "fast"
     a.mkdir(), b.mkdir()
