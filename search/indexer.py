@@ -47,6 +47,7 @@ WORKERS = 4  # tagging and writer processes (at most one per core)
 PARALLEL_WRITE_FROM = 2000  # documents; below this one process writes one segment
 SEGMENT_DOCS = 250_000  # documents per segment written by one process (bounds a writer's memory)
 MERGE_SHARE = 0.1  # an incremental run folds in the segments smaller than this share of the largest
+MMAP_THRESHOLD = 1 << 20  # bytes; a worker's allocations from this size on are mapped (and unmapped) alone
 SPELLING_MIN_DOCS = 1000  # from this corpus size on, words seen once are not offered as corrections
 
 
@@ -597,10 +598,13 @@ def _write_docs(ix, docs: list, done) -> tuple:
 
 
 def _worker_init(lock_fd: Optional[int]) -> None:
-    """In a tagging worker: let go of the index lock and die with the parent.
+    """In a worker: let go of the index lock, die with the parent, give freed arrays back to the system.
 
     A forked worker inherits the lock's file descriptor; if the parent were killed, a worker still
     holding it would keep the index locked. Closing it here leaves the lock to the parent alone.
+    glibc raises its mmap threshold each time a large block is freed, after which the writer's freed
+    numpy arrays stay in the heap instead of going back to the system: a fixed threshold keeps the
+    writer's peak at what it holds at once, not at the sum of what it held.
     """
     if lock_fd is not None:
         try:
@@ -610,7 +614,9 @@ def _worker_init(lock_fd: Optional[int]) -> None:
     try:
         import ctypes
         import signal
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc.mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
     except (OSError, AttributeError):
         pass
 

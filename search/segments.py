@@ -303,7 +303,7 @@ class SegmentBuilder:
         The groups are cut from the terms' position counts, known before any expansion. Each chunk of
         documents is expanded into (term, document, position) triples, sorted by term and cut into the
         groups' pieces; a group joins its pieces in document order and lets them go once written. At most
-        the triples (12 bytes a position) and one group's arrays are held, whatever the segment's size.
+        the triples (8 to 12 bytes a position) and one group's arrays are held, whatever the segment's size.
         rank: each term number's place in byte order; by_rank: the terms in that order.
         """
         # each term's positions, before anything is expanded: a raw token's index entries take one each
@@ -319,7 +319,7 @@ class SegmentBuilder:
                                                              GROUP_POSITIONS), side="left") + 1
         bounds = np.unique(np.minimum(ends, per_key.size))  # each group's first key past its end
         pieces = [[] for _ in bounds]  # per group: its (keys, documents, positions) from each chunk
-        for _, cdocs, counts, numbers in self._chunks(name):
+        for d0, cdocs, counts, numbers in self._chunks(name):
             advance = v["advance"][numbers]
             start = np.cumsum(advance, dtype=np.int64) - advance  # from the start of the chunk ...
             start -= np.repeat(start[np.cumsum(counts) - counts], counts)  # ... and of the token's document
@@ -332,10 +332,14 @@ class SegmentBuilder:
             o = np.argsort(key, kind="stable")  # the chunk's documents stay ascending within a term
             key, doc, pos = key[o], doc[o], pos[o]
             del o
+            # kept narrow: documents from the chunk's first, positions in 16 bits when they fit
+            doc = (doc - d0).astype(np.uint16 if CHUNK_DOCS <= 65536 else np.int32)
+            if pos.size and int(pos.max()) < 65536:
+                pos = pos.astype(np.uint16)
             cut = np.searchsorted(key, bounds).tolist()
             for g, (lo, hi) in enumerate(zip([0] + cut[:-1], cut)):
                 if hi > lo:  # copies: the chunk's arrays go
-                    pieces[g].append((key[lo:hi].copy(), doc[lo:hi].copy(), pos[lo:hi].copy()))
+                    pieces[g].append((key[lo:hi].copy(), d0, doc[lo:hi].copy(), pos[lo:hi].copy()))
             del key, pos, doc
         self.text[name] = _TextBuffer()
         for g in range(len(pieces)):
@@ -345,8 +349,8 @@ class SegmentBuilder:
             key = np.concatenate([p[0] for p in parts])
             o = np.argsort(key, kind="stable")  # chunk after chunk: documents stay ascending
             key = key[o]
-            doc = np.concatenate([p[1] for p in parts])[o]
-            pos = np.concatenate([p[2] for p in parts])[o]
+            doc = np.concatenate([p[2].astype(np.int32) + p[1] for p in parts])[o]
+            pos = np.concatenate([p[3].astype(np.int32) for p in parts])[o]
             del parts, o
             new = np.empty(key.size, bool)
             new[0] = True
