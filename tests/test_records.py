@@ -152,3 +152,32 @@ def test_large_jsonl_and_csv_files_are_streamed(tmp_path, monkeypatch):
     p = tmp_path / "page.txt"
     p.write_text("Story One About the Caspian Sea Level\n\n" + "word " * 100 + "\n")
     assert rejected(read_file(p))[0].endswith("MB limit for one page")
+
+
+def test_clean_text_unifies_spaces_and_keeps_paragraphs():
+    from search.sources.common import clean_text
+    text = "  Almaty\u00a0 air\ttaxis \r\n\r\n\r\nsecond\u2003para\x00graph  \n \u200bthird"
+    assert clean_text(text) == "Almaty air taxis\n\nsecond paragraph\nthird"
+    assert clean_text("plain line with single spaces") == "plain line with single spaces"
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=" \t\u00a0\u2003\u202f\u3000\u205fab\n\r\x01\u200b", max_size=30))
+def test_clean_text_skips_the_space_regex_only_where_it_changes_nothing(text):
+    """Lines without double spaces, tabs or non-ASCII skip _SPACE_RE: the result is the regex's everywhere."""
+    from search.sources import common
+    text2 = common._CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [common._SPACE_RE.sub(" ", line).strip() for line in text2.split("\n")]
+    paragraphs, blank = [], False
+    for line in lines:
+        if line:
+            if blank and paragraphs:
+                paragraphs.append("")
+            paragraphs.append(line)
+            blank = False
+        else:
+            blank = True
+    assert common.clean_text(text) == "\n".join(paragraphs)

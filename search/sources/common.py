@@ -31,10 +31,15 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\uf
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
+def _odd_spaces(line: str) -> bool:
+    """Whether a line may hold spaces `_SPACE_RE` changes (cheap tests: most lines have none)."""
+    return "  " in line or "\t" in line or not line.isascii()
+
+
 def clean_text(text: str) -> str:
     """Drop control characters, unify spaces inside lines and keep paragraph breaks (blank lines)."""
     text = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [_SPACE_RE.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [(_SPACE_RE.sub(" ", line) if _odd_spaces(line) else line).strip() for line in text.split("\n")]
     out, blank = [], False
     for line in lines:
         if line:
