@@ -54,7 +54,7 @@ class TopicTagger:
                         continue
                     else:  # a phrase: look at each place its first word occurs
                         if where is None:
-                            where = [i for i, x in enumerate(stems) if x == s]
+                            where = _places(stems, s, counts[s])
                         n = sum(1 for i in where if tuple(stems[i:i + len(seq)]) == seq)
                     if n:
                         scores[topic] += weight * mult * n  # integer weights: exact in any order
@@ -67,3 +67,12 @@ class TopicTagger:
         ev = {t: [[term, field, n] for (term, field), n in sorted(hits[t].items(), key=lambda kv: -kv[1])[:20]]
               for t in chosen}
         return chosen, ev
+
+
+def _places(items: list, x, n: int) -> list:
+    """The indexes of the n occurrences of x in items (list.index scans at C speed)."""
+    out, i = [], -1
+    for _ in range(n):
+        i = items.index(x, i + 1)
+        out.append(i)
+    return out
