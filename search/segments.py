@@ -435,11 +435,11 @@ class SegmentBuilder:
         tmax = np.maximum.reduceat(bmax, tblock).tolist()
         tblock_l, tfirst_l, tlast_l = tblock.tolist(), tfirst.tolist(), tlast.tolist()
         tblock_l.append(len(bstart_l))
+        here = postfile.tell()  # then counted: each term's blocks are written in one piece
         for t, term in enumerate(terms):
             tkey = key + term.encode("utf-8")
             info = W3TermInfo()
-            start = postfile.tell()
-            postfile.write(WHOOSH3_HEADER_MAGIC)
+            parts = [WHOOSH3_HEADER_MAGIC]
             last_block = tblock_l[t + 1] - 1
             weight = 0.0
             for b in range(tblock_l[t], last_block + 1):
@@ -455,17 +455,18 @@ class SegmentBuilder:
                 infobytes = dumps((hi - lo, docs_l[hi - 1], maxw if maxw > 0 else 0, COMPRESSION,
                                    _LEN_BYTE[bminlen_l[b]], _LEN_BYTE[bmaxlen_l[b]]), 2)
                 size = len(infobytes) + len(data)
-                postfile.write(_pack_int(-size if b == last_block else size))
-                postfile.write(infobytes)
-                postfile.write(data)
+                parts += (_pack_int(-size if b == last_block else size), infobytes, data)
                 weight += bsum_l[b]
+            blob = b"".join(parts)
+            postfile.write(blob)
             lo, hi = tfirst_l[t], tlast_l[t]
             info._weight = weight
             info._df = hi - lo
             info._minlength, info._maxlength = _BYTE_LEN[tminlen[t]], _BYTE_LEN[tmaxlen[t]]
             info._maxweight = tmax[t]
             info._minid, info._maxid = docs_l[lo], docs_l[hi - 1]
-            info.set_extent(start, postfile.tell() - start)
+            info.set_extent(here, len(blob))
+            here += len(blob)
             tindex.add(tkey, info.to_bytes())
             if sidecar is not None:
                 sidecar[0].append(term_hash(tkey))
