@@ -2,7 +2,8 @@
 
 In: documents as `schema.to_document` makes them. Out: ordinary whoosh W3 segments: the same files, term
 table, columns and posting blocks whoosh's own SegmentWriter writes (`tests/test_segments.py` compares
-them), except that block data is pickled with protocol 5 (DATA_PROTOCOL) instead of 2, plus one file
+them), except that block data is pickled with protocol 5 (DATA_PROTOCOL) instead of 2 and compressed with a
+smaller zlib window (`_compress`), plus one file
 of our own in each segment: the postings sidecar (SIDECAR_EXT), the text terms' postings and positions
 as flat arrays that `search.view` slices in place.
 
@@ -55,6 +56,14 @@ SIDECAR_HEADER = struct.Struct("<8sqqqqqqq")  # magic, terms, docs/counts/positi
 def term_hash(key: bytes) -> int:
     """The sidecar's 8-byte hash of a term-table key (field number + term bytes)."""
     return int.from_bytes(blake2b(key, digest_size=8).digest(), "little")
+
+
+def _compress(data: bytes) -> bytes:
+    """zlib at level COMPRESSION with a 4 KB window and a small hash table: the same stream format, which
+    whoosh's zlib.decompress reads, but setting up zlib's default 32 KB window costs about 20-50 us a call,
+    more than compressing a typical block (most terms have one small block)."""
+    c = zlib.compressobj(COMPRESSION, zlib.DEFLATED, 12, 5)
+    return c.compress(data) + c.flush()
 
 
 _pack_int = struct.Struct("!i").pack
@@ -450,8 +459,7 @@ class SegmentBuilder:
                     mw = None if first == 1.0 else first
                 else:
                     mw = tuple(w_l[lo:hi])
-                data = zlib.compress(dumps((tuple(deltas_l[lo:hi]), mw, tuple(values[lo:hi])), DATA_PROTOCOL),
-                                     COMPRESSION)
+                data = _compress(dumps((tuple(deltas_l[lo:hi]), mw, tuple(values[lo:hi])), DATA_PROTOCOL))
                 infobytes = dumps((hi - lo, docs_l[hi - 1], maxw if maxw > 0 else 0, COMPRESSION,
                                    _LEN_BYTE[bminlen_l[b]], _LEN_BYTE[bmaxlen_l[b]]), 2)
                 size = len(infobytes) + len(data)
@@ -512,7 +520,7 @@ class SegmentBuilder:
             else:
                 mw = tuple(ws)
             deltas = (ids[0],) + tuple([b - a for a, b in zip(ids, ids[1:])])
-            data = zlib.compress(dumps((deltas, mw, vs), DATA_PROTOCOL), COMPRESSION)
+            data = _compress(dumps((deltas, mw, vs), DATA_PROTOCOL))
             infobytes = dumps((len(ids), ids[-1], maxweight, COMPRESSION, length_to_byte(minlen),
                                length_to_byte(maxlen)), 2)
             size = len(infobytes) + len(data)
