@@ -107,9 +107,9 @@ def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
     """
     ids, ws = [], []
     for leaf, base in reader.leaf_readers():
-        if (field, text) not in leaf:
+        got = _sidecar_term(leaf, field, text)  # found there, whoosh's term table is not asked
+        if got is None and (field, text) not in leaf:
             continue
-        got = _sidecar_term(leaf, field, text)
         if got is not None:  # sliced in place: no block to decode
             docs, counts, _ = got
             ids.append(docs.astype(np.int64) + base)
@@ -166,12 +166,12 @@ def read_positions(reader, field: str, text, docs: np.ndarray) -> tuple:
     """
     out_docs, out_pos = [], []
     for leaf, base in reader.leaf_readers():
-        if (field, text) not in leaf:
-            continue
         wanted = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
         if not wanted.size:
             continue
-        got = _sidecar_term(leaf, field, text)
+        got = _sidecar_term(leaf, field, text)  # found there, whoosh's term table is not asked
+        if got is None and (field, text) not in leaf:
+            continue
         if got is not None:
             local, counts, flat = got
             d, p = _gather_positions(local.astype(np.int64), counts, flat, wanted)
@@ -651,9 +651,14 @@ class IndexView:
         return [{"id": h["id"], "title": h["title"]} for h in results]
 
     def has_term(self, text: str) -> bool:
-        """Tell whether any text field of the index holds this term (a stem or a variant key)."""
-        reader = self.searcher.reader()
-        return any(reader.doc_frequency(f, text) for f in TEXT_FIELDS)
+        """Tell whether any text field of the index holds this term (a stem or a variant key), deleted
+        documents included (as whoosh's document frequency counts them). A segment's postings sidecar
+        answers first (a hash and a binary search); whoosh's term table only for a term it lacks."""
+        for leaf, _ in self.searcher.reader().leaf_readers():
+            for f in TEXT_FIELDS:
+                if _sidecar_term(leaf, f, text) is not None or leaf.doc_frequency(f, text):
+                    return True
+        return False
 
     @property
     def speller(self) -> Speller:

@@ -147,3 +147,16 @@ def test_postings_from_the_sidecar_equal_whooshs_blocks(view, monkeypatch):
     for key in fast_ph:
         assert fast_ph[key].tolist() == slow_ph[key].tolist(), key
     assert fast_ph[("body", ("water", "gas"), 1)].size > 20 and fast_ph[("body", ("gas", "water"), 1)].size == 0
+
+
+def test_has_term_from_the_sidecar_equals_whooshs_document_frequencies(view, monkeypatch):
+    """A term any text field holds, deleted documents included: the sidecar's directory answers as
+    whoosh's term table does, for present and absent terms and a name's variant key."""
+    reader = view.searcher.reader()
+    present = sorted({t.decode() for f in ("title", "body", "tags") for t in reader.lexicon(f)})
+    words = present + ["nosuchword", "gass", "~nosuch", "Kazakhstan", ""]
+    expect = {w: any(reader.doc_frequency(f, w) for f in ("title", "body", "tags")) for w in words}
+    assert sum(expect.values()) == len(present) > 20
+    assert {w: view.has_term(w) for w in words} == expect
+    monkeypatch.setattr(view_module, "_sidecar", lambda leaf: None)  # whoosh's term table alone
+    assert {w: view.has_term(w) for w in words} == expect
