@@ -33,6 +33,9 @@ from whoosh.writing import SegmentWriter
 from .analysis import index_entry, tokens
 
 FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_entry (NewsAnalyzer's twin)
+# other indexed fields whose values recur across documents: whoosh analyses each value once per segment
+REPEATED_FIELDS = ("author", "author_key", "date", "country", "person", "topic")
+INDEXED_KEPT = 200_000  # (field, value) analyses remembered per segment
 BLOCK = 128  # postings per block, as W3Codec
 CHUNK_DOCS = 10_000  # documents expanded at a time when a segment's text fields are inverted
 GROUP_POSITIONS = 1_000_000  # positions of the terms inverted and written at a time (a few tens of MB)
@@ -207,6 +210,7 @@ class SegmentBuilder:
         self.lengths = {}  # field -> array of each document's length byte (whoosh's lossy length_to_byte)
         self._fields = sorted(schema.names())
         self._words = None
+        self._indexed = {}  # (field, value) -> whoosh's field.index entries, for REPEATED_FIELDS
 
     def add(self, doc: dict) -> None:
         """Add one document (field -> value); the equivalent of whoosh's SegmentWriter.add_document."""
@@ -257,7 +261,15 @@ class SegmentBuilder:
     def _add_other(self, name: str, field, value, docnum: int) -> int:
         terms = self.other_postings.setdefault(name, {})
         length = 0
-        for btext, freq, weight, vbytes in field.index(value):
+        if name in REPEATED_FIELDS:  # whoosh's analysis of a value that recurs: done once per value
+            entries = self._indexed.get((name, value))
+            if entries is None:
+                entries = list(field.index(value))
+                if len(self._indexed) < INDEXED_KEPT:
+                    self._indexed[name, value] = entries
+        else:
+            entries = field.index(value)
+        for btext, freq, weight, vbytes in entries:
             entry = terms.get(btext)
             if entry is None:
                 entry = terms[btext] = (array("I"), array("f"), [])
@@ -486,8 +498,8 @@ class SegmentBuilder:
             tnpos = np.append(tpos[1:], pos.size) - tpos
             rows.append(np.stack([tfirst + first_posting, tn, tpos + first_position, tnpos], axis=1))
             docnums.append(pdocs.astype(np.uint32))
-            counts.append(pcounts.astype(np.uint32))
-            positions.append(pos.astype(np.uint32))
+            counts.append(_narrowest(pcounts))  # kept narrow until written
+            positions.append(_narrowest(pos))
 
     def _write_term(self, key: bytes, docs, weights, values, lengths, fmt) -> None:
         """Write one term's posting blocks as W3PostingsWriter does (data pickled with DATA_PROTOCOL), and its
@@ -541,6 +553,11 @@ class SegmentBuilder:
             info._maxid = ids[-1]
         info.set_extent(start, postfile.tell() - start)
         self.fieldwriter._tindex.add(key, info.to_bytes())
+
+
+def _narrowest(values: np.ndarray) -> np.ndarray:
+    """The (non-negative) values as uint16 when they all fit, else uint32."""
+    return values.astype(_item_type([values]))
 
 
 def _item_type(parts: list):
