@@ -47,7 +47,7 @@ WORKERS = 4  # tagging and writer processes (at most one per core)
 PARALLEL_WRITE_FROM = 2000  # documents; below this one process writes one segment
 SEGMENT_DOCS = 250_000  # documents per segment written by one process (bounds a writer's memory)
 MERGE_SHARE = 0.1  # an incremental run folds in the segments smaller than this share of the largest
-MMAP_THRESHOLD = 1 << 20  # bytes; a worker's allocations from this size on are mapped (and unmapped) alone
+MMAP_THRESHOLD = 128 << 10  # bytes; a worker's allocations from this size on are mapped (and unmapped) alone
 SPELLING_MIN_DOCS = 1000  # from this corpus size on, words seen once are not offered as corrections
 
 

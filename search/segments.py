@@ -37,7 +37,7 @@ FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_entry (New
 REPEATED_FIELDS = ("author", "author_key", "date", "country", "person", "topic")
 INDEXED_KEPT = 200_000  # (field, value) analyses remembered per segment
 BLOCK = 128  # postings per block, as W3Codec
-CHUNK_DOCS = 10_000  # documents expanded at a time when a segment's text fields are inverted
+CHUNK_DOCS = 5_000  # documents expanded at a time when a segment's text fields are inverted
 GROUP_POSITIONS = 1_000_000  # positions of the terms inverted and written at a time (a few tens of MB)
 COMPRESSION = 3  # zlib level, as W3Codec
 # whoosh pickles a block's data with protocol 2, where every bytes value costs a function call to
@@ -185,10 +185,22 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 class _TextBuffer:
-    """One text field's raw token numbers, document by document, until `SegmentBuilder.finish`."""
+    """One text field's raw token numbers, document by document, until `SegmentBuilder.finish`; the
+    numbers are kept in one array per CHUNK_DOCS documents, so inverting lets each go in turn."""
 
     def __init__(self):
-        self.docs, self.counts, self.tokens = array("i"), array("i"), array("i")
+        self.docs, self.counts = array("i"), array("i")
+        self.parts = {}  # chunk number (docnum // CHUNK_DOCS) -> the token numbers of its documents
+        self.size = 0
+
+    def add(self, docnum: int, numbers: list) -> None:
+        self.docs.append(docnum)
+        self.counts.append(len(numbers))
+        part = self.parts.get(docnum // CHUNK_DOCS)
+        if part is None:
+            part = self.parts[docnum // CHUNK_DOCS] = array("i")
+        part.extend(numbers)
+        self.size += len(numbers)
 
 
 class SegmentBuilder:
@@ -252,10 +264,7 @@ class SegmentBuilder:
         numbers = self.vocab.numbers(tokens(value))
         if not numbers:
             return 0
-        buf = self.text[name]
-        buf.docs.append(docnum)
-        buf.counts.append(len(numbers))
-        buf.tokens.extend(numbers)
+        self.text[name].add(docnum, numbers)
         return sum(map(self.vocab.entry_count.__getitem__, numbers))
 
     def _add_other(self, name: str, field, value, docnum: int) -> int:
@@ -279,17 +288,18 @@ class SegmentBuilder:
             length += freq
         return length
 
-    def _chunks(self, name: str):
-        """A text field's buffer as (documents, token counts, token numbers) of at most CHUNK_DOCS documents
-        each: numpy's intermediate arrays stay a few hundred MB whatever the segment's size."""
+    def _chunks(self, name: str, drop: bool = False):
+        """A text field's buffer as (first document, documents, token counts, token numbers) of at most
+        CHUNK_DOCS documents each: numpy's intermediate arrays stay small whatever the segment's size.
+        With `drop`, each chunk's token numbers leave the buffer once yielded."""
         buf = self.text[name]
-        docs, counts, numbers = _np(buf.docs), _np(buf.counts), _np(buf.tokens)
-        ends = np.cumsum(counts, dtype=np.int64)
-        for d0 in range(0, self.docnum, CHUNK_DOCS):
+        docs, counts = _np(buf.docs), _np(buf.counts)
+        for k in sorted(buf.parts):
+            d0 = k * CHUNK_DOCS
             i0, i1 = np.searchsorted(docs, [d0, d0 + CHUNK_DOCS]).tolist()
-            if i1 > i0:
-                t0 = int(ends[i0 - 1]) if i0 else 0
-                yield d0, docs[i0:i1], counts[i0:i1], numbers[t0:int(ends[i1 - 1])]
+            numbers = _np(buf.parts.pop(k) if drop else buf.parts[k])
+            yield d0, docs[i0:i1], counts[i0:i1], numbers
+            del numbers
 
     @property
     def words(self) -> Counter:
@@ -328,7 +338,9 @@ class SegmentBuilder:
         rank: each term number's place in byte order; by_rank: the terms in that order.
         """
         # each term's positions, before anything is expanded: a raw token's index entries take one each
-        uses = np.bincount(_np(self.text[name].tokens), minlength=v["advance"].size)
+        uses = np.zeros(v["advance"].size, np.int64)
+        for part in self.text[name].parts.values():
+            uses += np.bincount(_np(part), minlength=uses.size)
         per_key = np.bincount(rank[v["entry_term"]], weights=np.repeat(uses, v["entry_count"]),
                               minlength=len(by_rank)).astype(np.int64)
         total = int(per_key.sum())
@@ -340,7 +352,7 @@ class SegmentBuilder:
                                                              GROUP_POSITIONS), side="left") + 1
         bounds = np.unique(np.minimum(ends, per_key.size))  # each group's first key past its end
         pieces = [[] for _ in bounds]  # per group: its (keys, documents, positions) from each chunk
-        for d0, cdocs, counts, numbers in self._chunks(name):
+        for d0, cdocs, counts, numbers in self._chunks(name, drop=True):
             advance = v["advance"][numbers]
             start = np.cumsum(advance, dtype=np.int64) - advance  # from the start of the chunk ...
             start -= np.repeat(start[np.cumsum(counts) - counts], counts)  # ... and of the token's document
@@ -361,7 +373,7 @@ class SegmentBuilder:
             for g, (lo, hi) in enumerate(zip([0] + cut[:-1], cut)):
                 if hi > lo:  # copies: the chunk's arrays go
                     pieces[g].append((key[lo:hi].copy(), d0, doc[lo:hi].copy(), pos[lo:hi].copy()))
-            del key, pos, doc
+            del key, pos, doc, numbers
         self.text[name] = _TextBuffer()
         for g in range(len(pieces)):
             parts, pieces[g] = pieces[g], None  # a group's triples go once it is written
@@ -395,7 +407,7 @@ class SegmentBuilder:
         rank[[self.vocab.term_ids[t] for t in by_rank]] = np.arange(len(by_rank), dtype=np.int32)
         sidecar = ([], [], [], [], []) if sidecar_file is not None else None
         # (hashes, document numbers, counts, positions, rows)
-        names = sorted(set(self.other_postings) | {f for f, b in self.text.items() if len(b.tokens)})
+        names = sorted(set(self.other_postings) | {f for f, b in self.text.items() if b.size})
         for name in names:
             field = self.schema[name]
             fw.start_field(name, field)
