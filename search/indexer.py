@@ -265,51 +265,13 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
     if existing:
         with ix.reader() as r:
             known_people = [t.decode("utf-8") for t in r.lexicon("person")]
-    if len(articles) >= PARALLEL_WRITE_FROM and _workers() > 1:
-        try:
+    try:
+        if len(articles) >= PARALLEL_WRITE_FROM and _workers() > 1:
             counts, dropped = _pipeline(ix, writer, articles, existing, known_people, report, progress, prune,
                                         lock_fd)
-            new_words.update(counts)
-            progress.start("Committing", None)
-            writer.commit(drop_segments=dropped)
-            progress.finish()
-        except BaseException:
-            if not writer.is_closed:
-                writer.cancel()
-            raise
-        _finish_generation(new, ix, live, new_words, report)
-        return
-    tagged = tagging.unify_people(_tag_all(articles, progress, lock_fd), known_people)
-    try:
-        docs = []
-        for a, t in zip(articles, tagged):
-            doc = to_document(t)
-            old = existing.get(a.id)
-            if old is None:
-                report.added += 1
-            elif old != doc["hash"]:
-                writer.delete_by_term("id", a.id)
-                report.updated += 1
-            else:
-                report.unchanged += 1
-                continue
-            docs.append(doc)
-        del tagged  # the documents hold what the writers need
-        if prune and existing:
-            report.removed = _prune(ix, writer, {a.id for a in articles})
-        dropped = _small_segments(writer.segments, len(docs)) if docs else []
-        docs.extend(_live_docs(ix, dropped))
-        progress.start("Indexing", len(docs))
-        if len(docs) >= PARALLEL_WRITE_FROM and _workers() > 1:
-            segs, counts = _write_parallel(ix, docs, progress, lock_fd)
-            writer.add_segments(segs)
         else:
-            for i, doc in enumerate(docs):
-                writer.add_prepared(doc)
-                if i % 256 == 255:
-                    progress.advance(256)
-            counts = writer.builder.words
-        progress.finish()
+            counts, dropped = _tag_and_write(ix, writer, articles, existing, known_people, report, progress,
+                                             prune, lock_fd)
         new_words.update(counts)
         progress.start("Committing", None)
         writer.commit(drop_segments=dropped)
@@ -319,6 +281,44 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
             writer.cancel()
         raise
     _finish_generation(new, ix, live, new_words, report)
+
+
+def _tag_and_write(ix, writer, articles: list, existing: dict, known_people: list, report: BuildReport,
+                   progress: Progress, prune: bool, lock_fd: Optional[int]) -> tuple:
+    """Tag `articles` (in a pool from PARALLEL_TAGGING_FROM), then write the changed ones from this process
+    (or forked writers for PARALLEL_WRITE_FROM documents with the folded segments'); return (word counts,
+    dropped segments). The path of runs too small for `_pipeline`."""
+    tagged = tagging.unify_people(_tag_all(articles, progress, lock_fd), known_people)
+    docs = []
+    for a, t in zip(articles, tagged):
+        doc = to_document(t)
+        old = existing.get(a.id)
+        if old is None:
+            report.added += 1
+        elif old != doc["hash"]:
+            writer.delete_by_term("id", a.id)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+            continue
+        docs.append(doc)
+    del tagged  # the documents hold what the writers need
+    if prune and existing:
+        report.removed = _prune(ix, writer, {a.id for a in articles})
+    dropped = _small_segments(writer.segments, len(docs)) if docs else []
+    docs.extend(_live_docs(ix, dropped))
+    progress.start("Indexing", len(docs))
+    if len(docs) >= PARALLEL_WRITE_FROM and _workers() > 1:
+        segs, counts = _write_parallel(ix, docs, progress, lock_fd)
+        writer.add_segments(segs)
+    else:
+        for i, doc in enumerate(docs):
+            writer.add_prepared(doc)
+            if i % 256 == 255:
+                progress.advance(256)
+        counts = writer.builder.words
+    progress.finish()
+    return counts, dropped
 
 
 def _finish_generation(new: Path, ix, live: Optional[Path], new_words: Counter, report: BuildReport) -> None:

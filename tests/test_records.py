@@ -171,13 +171,4 @@ def test_clean_text_skips_the_space_regex_only_where_it_changes_nothing(text):
     from search.sources import common
     text2 = common._CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [common._SPACE_RE.sub(" ", line).strip() for line in text2.split("\n")]
-    paragraphs, blank = [], False
-    for line in lines:
-        if line:
-            if blank and paragraphs:
-                paragraphs.append("")
-            paragraphs.append(line)
-            blank = False
-        else:
-            blank = True
-    assert common.clean_text(text) == "\n".join(paragraphs)
+    assert common.clean_text(text) == common._paragraphs(lines)

@@ -39,7 +39,12 @@ def _odd_spaces(line: str) -> bool:
 def clean_text(text: str) -> str:
     """Drop control characters, unify spaces inside lines and keep paragraph breaks (blank lines)."""
     text = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [(_SPACE_RE.sub(" ", line) if _odd_spaces(line) else line).strip() for line in text.split("\n")]
+    return _paragraphs([(_SPACE_RE.sub(" ", line) if _odd_spaces(line) else line).strip()
+                        for line in text.split("\n")])
+
+
+def _paragraphs(lines: list) -> str:
+    """Non-empty lines joined, a run of empty lines between two kept as one blank line."""
     out, blank = [], False
     for line in lines:
         if line:
