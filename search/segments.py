@@ -367,8 +367,7 @@ class SegmentBuilder:
             del o
             # kept narrow: documents from the chunk's first, positions in 16 bits when they fit
             doc = (doc - d0).astype(np.uint16 if CHUNK_DOCS <= 65536 else np.int32)
-            if pos.size and int(pos.max()) < 65536:
-                pos = pos.astype(np.uint16)
+            pos = _narrowest(pos)
             cut = np.searchsorted(key, bounds).tolist()
             for g, (lo, hi) in enumerate(zip([0] + cut[:-1], cut)):
                 if hi > lo:  # copies: the chunk's arrays go
