@@ -281,3 +281,25 @@ def test_a_failing_worker_stops_the_run_and_leaves_the_index(tmp_path, monkeypat
     assert indexer.current_generation(str(idx)) == before
     assert sorted(p.name for p in idx.iterdir() if p.name.startswith("gen-")) == [before.name]
     assert len(_stored_by_id(idx)) == 50
+
+
+def test_a_small_run_folding_many_documents_writes_them_from_forked_writers(tmp_path, monkeypatch):
+    """A run below PARALLEL_WRITE_FROM articles whose folded segments bring it past that many documents
+    tags in this process and writes from one forked writer per core (`_write_parallel`)."""
+    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
+    monkeypatch.setattr(indexer, "SEGMENT_DOCS", 100)
+    monkeypatch.setattr(indexer, "MERGE_SHARE", 0.6)
+    recs = list(generate_corpus(320))
+    idx = tmp_path / "index"
+    build_index([str(write_jsonl(tmp_path / "a.jsonl", recs[:300]))], str(idx))
+    assert _segment_sizes(idx) == [50, 50, 100, 100]  # two workers, each 100 + 50
+    calls = []
+    real = indexer._write_parallel
+    monkeypatch.setattr(indexer, "_write_parallel", lambda *a: calls.append(len(a[1])) or real(*a))
+    report = build_index([str(write_jsonl(tmp_path / "b.jsonl", recs[300:]))], str(idx))
+    assert (report.added, report.articles) == (20, 320)
+    assert calls == [120]  # the 20 new articles and the 100 of the two folded segments
+    assert _segment_sizes(idx) == [60, 60, 100, 100]
+    stored = _stored_by_id(idx)
+    assert sorted(stored) == sorted(r["id"] for r in recs)
+    assert [stored[r["id"]]["title"] for r in recs] == [r["title"] for r in recs]
