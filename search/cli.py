@@ -25,7 +25,7 @@ def _index_dir(value):
 
 def index_dir_option(f):
     return click.option("--index-dir", "index_dir", type=click.Path(file_okay=False), default=None,
-                         help=f"Index folder (default: ${'CASEARCH_INDEX'} or {config.get('index_dir')}).")(f)
+                         help=f"Index folder (default: {config.shown('index_dir')}).")(f)
 
 
 def user_errors(f):
@@ -315,9 +315,10 @@ def bench_cmd(docs, queries, as_json):
 
 
 @main.command("serve")
-@click.option("--host", default=None, help=f"Address to bind (default {config.get('host')}).")
-@click.option("--port", default=None, type=int, help=f"Port (default {config.get('port')}).")
-@click.option("--threads", default=None, type=int, help=f"Worker threads (default {config.get('threads')}).")
+@click.option("--host", default=None, help=f"Address to bind (default {config.shown('host')}).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help=f"Port (default {config.shown('port')}).")
+@click.option("--threads", default=None, type=click.IntRange(1),
+              help=f"Worker threads (default {config.shown('threads')}).")
 @index_dir_option
 @user_errors
 def serve_cmd(host, port, threads, index_dir):
@@ -327,6 +328,7 @@ def serve_cmd(host, port, threads, index_dir):
     """
     import waitress
     from web import create_app
+    config.check()
     host = host or config.get("host")
     port = port or config.get("port")
     app = create_app({"INDEX_DIR": _index_dir(index_dir)})

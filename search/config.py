@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
+
+from .errors import BadSetting
 
 # the project root: seeds/ and index/ are relative to it by default
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +21,8 @@ class Setting:
     default: object
     env: str
     help: str
+    minimum: Optional[int] = None  # the smallest value a whole-number setting takes
+    maximum: Optional[int] = None
 
 
 SETTINGS = (
@@ -26,21 +31,50 @@ SETTINGS = (
     Setting("seeds_dir", str(ROOT / "seeds"), "CASEARCH_SEEDS",
             "What `casearch index` reads when given no path."),
     Setting("host", "127.0.0.1", "CASEARCH_HOST", "Address `casearch serve` binds to."),
-    Setting("port", 8000, "CASEARCH_PORT", "Port `casearch serve` listens on."),
-    Setting("threads", 4, "CASEARCH_THREADS", "Worker threads of the WSGI server."),
-    Setting("per_page", 10, "CASEARCH_PER_PAGE", "Results per page when not asked."),
-    Setting("max_per_page", 100, "CASEARCH_MAX_PER_PAGE", "Largest per_page a request may ask (400 beyond)."),
+    Setting("port", 8000, "CASEARCH_PORT", "Port `casearch serve` listens on.", 1, 65535),
+    Setting("threads", 4, "CASEARCH_THREADS", "Worker threads of the WSGI server.", 1),
+    Setting("per_page", 10, "CASEARCH_PER_PAGE", "Results per page when not asked.", 1),
+    Setting("max_per_page", 100, "CASEARCH_MAX_PER_PAGE", "Largest per_page a request may ask (400 beyond).", 1),
     Setting("max_results_depth", 10000, "CASEARCH_MAX_DEPTH",
-            "Deepest result a page may reach (page x per_page; 400 beyond)."),
+            "Deepest result a page may reach (page x per_page; 400 beyond).", 1),
+    Setting("preload_mb", 512, "CASEARCH_PRELOAD_MB",
+            "Megabytes of the index `serve` maps into memory after opening it, most-read parts first "
+            "(term tables, postings, stored articles); 0 turns it off.", 0),
 )
 
 
 def get(name: str):
-    """Return a setting's value: its environment variable if set, else its default (typed like the default)."""
+    """Return a setting's value: its environment variable if set, else its default (typed like the default).
+
+    Raises:
+        BadSetting: the variable holds no whole number where one is needed, or one out of the setting's range.
+    """
     for s in SETTINGS:
         if s.name == name:
             raw = os.environ.get(s.env)
             if raw is None or raw == "":
                 return s.default
-            return type(s.default)(raw)
+            if not isinstance(s.default, int):
+                return raw
+            try:
+                value = int(raw.strip())
+            except ValueError:
+                raise BadSetting(f"{s.env} must be a whole number, not {raw!r}") from None
+            if (s.minimum is not None and value < s.minimum) or (s.maximum is not None and value > s.maximum):
+                bounds = f"from {s.minimum} to {s.maximum}" if s.maximum is not None else f"at least {s.minimum}"
+                raise BadSetting(f"{s.env} must be {bounds}, not {value}")
+            return value
     raise KeyError(name)
+
+
+def shown(name: str) -> str:
+    """A setting as --help shows it: its environment variable and default, without reading the variable."""
+    s = next(s for s in SETTINGS if s.name == name)
+    default = s.default if name != "index_dir" else "index/"
+    return f"${s.env}, else {default}"
+
+
+def check() -> None:
+    """Read every setting once, so a bad environment variable stops a command before it starts (BadSetting)."""
+    for s in SETTINGS:
+        get(s.name)

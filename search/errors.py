@@ -22,6 +22,12 @@ class BadInput(SearchError):
     status = 400
 
 
+class BadSetting(SearchError):
+    """An environment variable of a setting (search.config) that holds a value the setting cannot take."""
+
+    status = 500  # the server's configuration, not the request, is at fault
+
+
 class NotFound(SearchError):
     """An article id that is not in the index."""
 

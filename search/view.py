@@ -7,6 +7,7 @@ a server picks up a reindex without a restart while requests in flight keep thei
 """
 from __future__ import annotations
 
+import mmap
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.structfile import BufferFile
 from whoosh.query import Query
 
+from . import config
 from .indexer import CURRENT, current_generation, open_index, read_meta
 from .segments import FAST_FIELDS, SIDECAR_EXT, SIDECAR_HEADER, SIDECAR_MAGIC, term_hash
 from .schema import TEXT_FIELDS
@@ -33,6 +35,9 @@ DENSE_SHARE = 64  # a facet value on at least 1/64 of the documents is counted a
 WARM_WORDS = 50_000  # the most frequent surface words analysed when a view opens (see IndexView.warm)
 PEEK_BYTES = 256  # what _ViewFile.peek shows at most (pickle asks for 128 KB)
 POSTINGS_CACHE_MB = 256  # decoded postings (document numbers and weights) kept per index generation
+# the parts of a segment IndexView.preload maps, most-read first; the small per-document columns go before all
+PRELOAD_ORDER = (".trm", SIDECAR_EXT, "_stored.col", ".pst")
+PRELOAD_STEP = 8 << 20  # bytes preload touches between two looks at stop_preload
 
 
 class _ViewFile:
@@ -536,6 +541,9 @@ class IndexView:
         self._speller: Optional[Speller] = None
         self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
         self._ranker = None
+        self._maps = []  # the segment files preload mapped, kept open for the life of the view
+        self._stop = threading.Event()
+        self.preloaded: list = []  # (part's file name, bytes mapped) in the order preload mapped them
 
     @property
     def searcher(self):
@@ -555,16 +563,69 @@ class IndexView:
                     self._ranker = Ranker(self, BM25_K1, BM25_B)
         return self._ranker
 
-    def warm(self, limit: int = WARM_WORDS) -> int:
-        """Prime the snippet analysis with the index's `limit` most frequent words (words.txt, most frequent
-        first); returns how many. `serve` runs this in a background thread when it opens a generation."""
+    def warm(self, limit: int = WARM_WORDS, preload_mb: Optional[int] = None) -> int:
+        """Preload the index (see preload; `preload_mb` defaults to the preload_mb setting), then prime the
+        snippet analysis with the index's `limit` most frequent words (words.txt, most frequent first);
+        returns how many words. `serve` runs this in a background thread when it opens a generation."""
         from . import snippets
         from .spelling import WORDS
+        self.preload((config.get("preload_mb") if preload_mb is None else preload_mb) << 20)
         path = Path(self.generation) / WORDS if self.generation else None
         if path is None or not path.exists():
             return 0
         with open(path, encoding="utf-8") as f:
             return snippets.warm(line.partition("\t")[0] for line in islice(f, limit))
+
+    def preload(self, budget: int) -> int:
+        """Map the most-read parts of the generation's segments into this process, up to `budget` bytes;
+        returns the bytes mapped (`preloaded` lists them by part).
+
+        Queries read the segments through whoosh's memory maps. A page the kernel has dropped from its
+        cache (memory pressure, or a host reclaiming the cache pages no process maps) costs a disk read
+        the first time a query touches it: the first queries after a start or a reindex, and any query
+        reaching a part of the index not read for a while. preload touches every page of the parts in
+        PRELOAD_ORDER (the small per-document columns first), segment by segment, in PRELOAD_STEP steps,
+        and keeps its maps open until `close`, so the pages stay mapped. They are clean file pages: they
+        count in the process's resident memory, and the kernel can still drop them when memory runs short.
+        Segments that are not compound files, or are read without mmap, are left alone. `stop_preload`
+        stops it between two steps.
+        """
+        budget, parts = max(0, budget), []
+        if self._maps:  # once per view
+            return self.preloaded_bytes
+        for leaf, _ in self.searcher.reader().leaf_readers() if budget else ():
+            segment = getattr(leaf, "_segment", None)
+            if segment is None or not segment.is_compound() or self._stop.is_set():
+                continue
+            storage = segment.open_compound_file(self.ix.storage)
+            self._maps.append(storage)
+            for name in storage.list():
+                f = storage.open_file(name)
+                if isinstance(f, BufferFile):
+                    rank = next((i for i, end in enumerate(PRELOAD_ORDER, 1) if name.endswith(end)), 0)
+                    parts.append((rank, len(parts), name, f._buf))
+        for _, _, name, buf in sorted(parts, key=lambda p: p[:2]):
+            data = np.frombuffer(buf, np.uint8)
+            end = min(data.size, budget - self.preloaded_bytes)
+            for at in range(0, end, PRELOAD_STEP):
+                if self._stop.is_set():
+                    return self.preloaded_bytes
+                step = data[at:min(at + PRELOAD_STEP, end)]
+                int(step[::mmap.PAGESIZE].sum()) + int(step[-1])  # a byte read in each page maps the page
+                if at == 0:
+                    self.preloaded.append((name, 0))
+                self.preloaded[-1] = (name, self.preloaded[-1][1] + step.size)
+            if self.preloaded_bytes >= budget:
+                break
+        return self.preloaded_bytes
+
+    @property
+    def preloaded_bytes(self) -> int:
+        return sum(n for _, n in self.preloaded)
+
+    def stop_preload(self) -> None:
+        """Make a running preload return after its current step."""
+        self._stop.set()
 
     @property
     def doc_count(self) -> int:
@@ -693,7 +754,11 @@ class IndexView:
         return {"score": round(score, 4), "matched": matched}
 
     def close(self) -> None:
+        self.stop_preload()
         self.searcher.close()
+        for storage in self._maps:
+            storage.close()  # a preload still touching one keeps its map alive until it returns (BufferError)
+        self._maps = []
 
 
 class IndexHandle:
@@ -720,6 +785,8 @@ class IndexHandle:
             return view
         with self._lock:
             if self._view is None or stamp != self._stamp:
+                if self._view is not None:
+                    self._view.stop_preload()  # the new generation's parts are the ones worth mapping
                 self._view = IndexView(self.index_dir)  # the old view stays usable by requests holding it
                 self._stamp = stamp
                 self.warmer = threading.Thread(target=self._view.warm, name="casearch-warm", daemon=True)

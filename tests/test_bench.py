@@ -124,6 +124,10 @@ def test_run_bench_answers_every_query_on_both_engines():
     assert res["engines"]["casearch"]["incremental"]["added"] == bench.INCREMENTAL_DOCS
     assert res["engines"]["casearch"]["incremental"]["articles"] == 300 + bench.INCREMENTAL_DOCS
     assert isinstance(res["engines"]["casearch"]["warm_ms"], float) and "warm-up after opening" in res["table"]
+    # the whole of a small index is preloaded (under the 512 MB default), as serve does
+    c = res["engines"]["casearch"]
+    assert 0.5 * c["index_bytes"] < c["preloaded_mb"] * (1 << 20) <= c["index_bytes"]
+    assert f"preload of {c['preloaded_mb']:,.0f} MB of the index" in res["table"]
     assert "casearch" in res["table"] and "sqlite_fts5" in res["table"]
     assert f"{bench.INCREMENTAL_DOCS:,} articles added to the index" in res["table"]
     json.dumps(res)  # what `casearch bench --json` prints
