@@ -375,9 +375,10 @@ def _pipeline(ix, writer, articles: list, existing: dict, known_people: list, re
     itself between three steps the parent sequences:
       1. tag its articles, keep the tags (pickled: a tenth of the memory), send the people it found;
       2. receive the corpus-wide spelling of each person (`tagging.unify_people`), make the documents,
-         compare their hashes with the live index, send what is added, updated and unchanged;
-      3. receive the small live segments to fold in (the last worker rewrites their documents), write
-         its documents as segments of at most SEGMENT_DOCS, send the segments and word counts.
+         compare their hashes with the live index, write each changed one into a segment as it is made
+         (`_SegmentStream`: segments of at most SEGMENT_DOCS), send what is added, updated and unchanged;
+      3. receive the small live segments to fold in (the last worker rewrites their documents), finish
+         its segments, send them and the word counts.
     The parent holds only the articles; document order is input order whatever the scheduling.
     """
     ctx = mp.get_context("fork")

@@ -635,7 +635,7 @@ class FastWriter(SegmentWriter):
         raise NotImplementedError("FastWriter indexes through add_prepared")
 
     def add_segments(self, segments: list) -> None:
-        """Add whole segments written into this index's storage by `write_segment` (in other processes)."""
+        """Add whole segments written into this index's storage by `SegmentWriting` (in other processes)."""
         self.extra_segments.extend(segments)
 
     def _flush_segment(self):

@@ -523,7 +523,9 @@ class IndexView:
         n = reader.doc_count_all()
         self.n = n
         self.live = np.ones(n, dtype=bool)
+        self._segments = []  # whoosh's Segment of each leaf (for preload, which opens its own maps of them)
         for leaf, base in reader.leaf_readers():
+            self._segments.append(getattr(leaf, "_segment", None))
             if leaf.has_deletions():
                 self.live[[base + d for d in leaf.deleted_docs_set]] = False
         ids = reader.column_reader("id")
@@ -590,11 +592,10 @@ class IndexView:
         Segments that are not compound files, or are read without mmap, are left alone. `stop_preload`
         stops it between two steps.
         """
-        budget, parts = max(0, budget), []
         if self._maps:  # once per view
             return self.preloaded_bytes
-        for leaf, _ in self.searcher.reader().leaf_readers() if budget else ():
-            segment = getattr(leaf, "_segment", None)
+        parts = []
+        for segment in self._segments if budget > 0 else ():
             if segment is None or not segment.is_compound() or self._stop.is_set():
                 continue
             storage = segment.open_compound_file(self.ix.storage)
@@ -604,20 +605,22 @@ class IndexView:
                 if isinstance(f, BufferFile):
                     rank = next((i for i, end in enumerate(PRELOAD_ORDER, 1) if name.endswith(end)), 0)
                     parts.append((rank, len(parts), name, f._buf))
+        done = 0
         for _, _, name, buf in sorted(parts, key=lambda p: p[:2]):
-            data = np.frombuffer(buf, np.uint8)
-            end = min(data.size, budget - self.preloaded_bytes)
-            for at in range(0, end, PRELOAD_STEP):
+            data = np.frombuffer(buf, np.uint8)[:budget - done]
+            touched = 0
+            for at in range(0, data.size, PRELOAD_STEP):
                 if self._stop.is_set():
-                    return self.preloaded_bytes
-                step = data[at:min(at + PRELOAD_STEP, end)]
+                    break
+                step = data[at:at + PRELOAD_STEP]
                 int(step[::mmap.PAGESIZE].sum()) + int(step[-1])  # a byte read in each page maps the page
-                if at == 0:
-                    self.preloaded.append((name, 0))
-                self.preloaded[-1] = (name, self.preloaded[-1][1] + step.size)
-            if self.preloaded_bytes >= budget:
+                touched += step.size
+            if touched:
+                self.preloaded.append((name, touched))
+                done += touched
+            if done >= budget or self._stop.is_set():
                 break
-        return self.preloaded_bytes
+        return done
 
     @property
     def preloaded_bytes(self) -> int:
