@@ -90,6 +90,30 @@ def test_organisations_and_places_are_not_people():
     assert people("Traffic on Zheltoksan Street said to be heavy.") == []
 
 
+def test_capitalised_words_the_article_also_writes_in_lower_case_are_not_names():
+    # "Thought Leader" said...: both words are written in lower case elsewhere, so not a person
+    assert people("Thought Leader said it was time. A thought leader is rare.") == []
+    # the lower-case use must be a word of its own, and not open a sentence or end a hyphenated word
+    assert people("Leila Stone said it was time. Stones, a stone-cutter said. Leila. stone.") == ["Leila Stone"]
+    assert people("Leila Stone said it was time. Old-stone walls.") == ["Leila Stone"]
+    assert people("Leila Stone said it was time. Their (stone) walls.") == []
+
+
+def test_lower_case_check_follows_word_boundaries():
+    from search.tagging.people import _LowerCase
+    # none of these is the word "stone" on its own: a sentence's first word, part of a hyphenated or
+    # longer word, followed by an apostrophe (stone's, 'stone')
+    cases = _LowerCase("Stone age. stone. The stone-age, a gem-stone 'stone' x_stone, stones, 2stone")
+    assert "stone" not in cases
+    assert "age" in cases
+    assert "stone" in _LowerCase("Stone age, (stone) walls")
+    assert "stone" in _LowerCase("The walls: stone")  # at the text's end
+    assert "a." not in _LowerCase("It was a. b.")  # not a word: an initial
+    assert "stone" not in _LowerCase("stone was first")  # the text's first word
+    assert "age" in _LowerCase("In the age of iron")
+    assert cases.seen == {"stone": False, "age": True}  # each word is looked up once per text
+
+
 def test_a_surname_alone_joins_the_full_name_and_variants_join():
     body = ("Deputy Minister Roman Vassilenko said talks would resume. Vasilenko added that "
             "Vassilenko's team was ready.")
