@@ -135,11 +135,13 @@ class _Vocabulary:
     def numbers(self, raws: list) -> list:
         """The numbers of raw tokens, adding the new ones."""
         out = list(map(self.ids.get, raws))
-        if None in out:
-            for i, n in enumerate(out):
-                if n is None:
-                    out[i] = self._add(raws[i])
-        return out
+        i = -1
+        try:
+            while True:  # the new tokens, found at C speed (most documents have a few)
+                i = out.index(None, i + 1)
+                out[i] = self._add(raws[i])
+        except ValueError:
+            return out
 
     def _add(self, raw: str) -> int:
         n = self.ids.get(raw)

@@ -151,7 +151,8 @@ def test_index_entries_equal_the_analyzer_on_any_text(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list("aAbzZ-’'. ,5%тТжЖéü\n\t_&()") + ["Tokayev", "U.S.", "x-x", "1,000.5", "\u00a0"]),
+@given(st.lists(st.sampled_from(list("aAbzZ-’'. ,5%тТжЖéü\n\t_&()“”‘«»—–…*/[]!?;:\"")
+                                + ["Tokayev", "U.S.", "x-x", "1,000.5", "\u00a0", "e.g.", "A."]),
                 max_size=40).map("".join))
 def test_tokens_are_the_token_regex_matches(text):
     assert analysis.tokens(text) == analysis.TOKEN_RE.findall(text)
@@ -303,3 +304,20 @@ def test_a_small_run_folding_many_documents_writes_them_from_forked_writers(tmp_
     stored = _stored_by_id(idx)
     assert sorted(stored) == sorted(r["id"] for r in recs)
     assert [stored[r["id"]]["title"] for r in recs] == [r["title"] for r in recs]
+
+
+def test_terms_are_the_same_from_a_cold_warm_or_full_cache(monkeypatch):
+    text = "Tokayev’s U.S. visit: 5.4% growth, Nur-Sultan and the Nur-Sultan talks. Токаев"
+    expected = [analysis.stem(t) for raw in analysis.TOKEN_RE.findall(text) for t in analysis.split_token(raw)]
+    assert expected[:4] == ["tokayev", "us", "visit", "5.4%"]
+    for cache in analysis._TERMS.values():
+        cache.clear()
+    assert analysis.terms(text, keep_stopwords=True) == expected  # cold
+    assert analysis.terms(text, keep_stopwords=True) == expected  # every token remembered
+    assert len(analysis._TERMS[True, True]) == len(set(analysis.TOKEN_RE.findall(text)))
+    assert analysis.terms(text) == [t for t in expected if t not in ("and", "the")]
+    assert analysis.terms(text, stemmed=False)[:3] == ["tokayev", "us", "visit"]
+    monkeypatch.setattr(analysis, "TERMS_KEPT", 2)  # the table is emptied whenever it is full
+    analysis._TERMS[True, True].clear()
+    assert analysis.terms(text, keep_stopwords=True) == expected
+    assert len(analysis._TERMS[True, True]) <= 2

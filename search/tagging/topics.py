@@ -33,6 +33,7 @@ class TopicTagger:
             if topic not in self.topics:
                 self.topics.append(topic)
             self.terms[stems[0]].append((stems, topic, float(weight or 1), term))
+        self.needed = frozenset(s for entries in self.terms.values() for e in entries for s in e[0])
 
     @classmethod
     def load(cls) -> "TopicTagger":
@@ -44,7 +45,8 @@ class TopicTagger:
         hits = defaultdict(lambda: defaultdict(int))
         for field, text, mult in (("title", article.title, TITLE_WEIGHT), ("body", article.body, 1.0)):
             stems = analysis.terms(text, keep_stopwords=True)
-            counts = Counter(stems)
+            needed = self.needed
+            counts = Counter([x for x in stems if x in needed])  # only the vocabulary's stems are looked up
             for s in [x for x in counts if x in self.terms]:  # in order of first occurrence
                 where = None  # the positions of s, found when a phrase starting with it may occur
                 for seq, topic, weight, surface in self.terms[s]:
