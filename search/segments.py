@@ -102,10 +102,56 @@ def _position_values(counts: np.ndarray, firsts: np.ndarray, positions: np.ndarr
         table = np.empty(int(at.max()) + 1, dtype=object)
         table[:] = [_single(p) for p in range(table.size)]
         out[single] = table[at]
-    for i in np.flatnonzero(~single).tolist():
+    several = np.flatnonzero((counts > 1) & (counts <= PICKLE_BATCH))
+    if several.size:
+        out[several] = _encode_many(counts[several], firsts[several], positions)
+    for i in np.flatnonzero(counts > PICKLE_BATCH).tolist():
         f = int(firsts[i])
         out[i] = _encode_positions(positions[f:f + int(counts[i])].tolist())
     return out.tolist()
+
+
+PICKLE_BATCH = 1000  # pickle writes a list's items in batches of this many (one MARK ... APPENDS each)
+_LIST_START = np.frombuffer(b"\x80\x02]q\x00(", np.uint8)  # protocol 2, empty list, memo 0, MARK
+_LIST_END = np.frombuffer(b"e.", np.uint8)  # APPENDS, STOP
+
+
+def _encode_many(counts: np.ndarray, firsts: np.ndarray, positions: np.ndarray) -> list:
+    """`_encode_positions` for postings of 2 to PICKLE_BATCH positions each, all at once with numpy.
+
+    Each value is the count (4 bytes, big-endian), then pickle protocol 2 of the list of position deltas:
+    a small int as BININT1 ("K", 1 byte), BININT2 ("M", 2 bytes) or BININT ("J", 4 bytes, little-endian);
+    `tests/test_segments.py` checks the bytes against pickle's.
+    """
+    counts = counts.astype(np.int64)
+    item = _expand(firsts.astype(np.int64), counts)  # every position of these postings, in order
+    p = positions[item].astype(np.int64)
+    starts = np.cumsum(counts) - counts  # each posting's first item
+    d = np.diff(p, prepend=0)
+    d[starts] = p[starts]  # deltas from 0 at each posting's start
+    width = np.where(d < 256, 2, np.where(d < 65536, 3, 5))
+    inner = np.add.reduceat(width, starts)
+    size = 4 + _LIST_START.size + inner + _LIST_END.size
+    end = np.cumsum(size)
+    begin = end - size
+    buf = np.zeros(int(end[-1]), np.uint8)
+    head = begin[:, None] + np.arange(4)
+    buf[head] = (counts[:, None] >> np.array([24, 16, 8, 0])) & 0xFF
+    buf[begin[:, None] + 4 + np.arange(_LIST_START.size)] = _LIST_START
+    buf[end[:, None] - _LIST_END.size + np.arange(_LIST_END.size)] = _LIST_END
+    # each item's opcode: from its posting's list start plus the widths of the items before it
+    within = np.cumsum(width) - width
+    within -= np.repeat(within[starts], counts)
+    at = np.repeat(begin + 4 + _LIST_START.size, counts) + within
+    buf[at] = np.where(width == 2, ord("K"), np.where(width == 3, ord("M"), ord("J")))
+    buf[at + 1] = d & 0xFF
+    wide = width > 2
+    buf[at[wide] + 2] = (d[wide] >> 8) & 0xFF
+    wider = width == 5
+    buf[at[wider] + 3] = (d[wider] >> 16) & 0xFF
+    buf[at[wider] + 4] = (d[wider] >> 24) & 0xFF
+    data = buf.tobytes()
+    return [data[a:b] for a, b in zip(begin.tolist(), end.tolist())]
 
 
 # a length byte as a block's info stores it, and as the term's statistics store it

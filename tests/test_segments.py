@@ -6,6 +6,7 @@ import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -321,3 +322,31 @@ def test_terms_are_the_same_from_a_cold_warm_or_full_cache(monkeypatch):
     analysis._TERMS[True, True].clear()
     assert analysis.terms(text, keep_stopwords=True) == expected
     assert len(analysis._TERMS[True, True]) <= 2
+
+
+def test_positions_encoded_at_once_are_whooshs_encoding():
+    """`_position_values` (numpy for 2 to 1,000 positions) gives each posting the bytes whoosh's Positions
+    format gives it: a count, then pickle protocol 2 of the deltas (1-, 2- and 4-byte ints, and pickle's
+    batches past 1,000 items)."""
+    from whoosh.formats import Positions
+    rng = __import__("random").Random(3)
+    steps = [0, 1, 5, 255, 256, 300, 65535, 65536, 70000]
+    counts, positions = [], []
+    for _ in range(400):
+        n = rng.choice([1, 2, 3, 7, 999, 1000, 1001, 1500]) if rng.random() < 0.05 else rng.randint(1, 6)
+        at = 0
+        for _ in range(n):
+            at += rng.choice(steps) if rng.random() < 0.3 else rng.randint(0, 40)
+            positions.append(at)
+        counts.append(n)
+    counts, positions = np.array(counts), np.array(positions, dtype=np.uint32)
+    firsts = np.cumsum(counts) - counts
+    got = segments._position_values(counts, firsts, positions)
+    fmt = Positions()
+    expected = [fmt.encode(positions[f:f + n].tolist()) for f, n in zip(firsts.tolist(), counts.tolist())]
+    assert got == expected
+    deltas = np.diff(positions.astype(np.int64), prepend=0)
+    several = np.repeat(counts > 1, counts)
+    assert (several & (deltas >= 65536)).any() and (several & (deltas >= 256) & (deltas < 65536)).any()
+    assert [fmt.decode_positions(v) for v in got[:50]] == [positions[f:f + n].tolist()
+                                                          for f, n in zip(firsts[:50].tolist(), counts[:50].tolist())]
