@@ -562,23 +562,25 @@ class SegmentBuilder:
 
     def _write_term(self, key: bytes, docs, weights, values, lengths, fmt) -> None:
         """Write one term's posting blocks as W3PostingsWriter does (data pickled with DATA_PROTOCOL), and its
-        term-table row."""
+        term-table row. The blocks are joined and written in one piece (most terms of these fields have one
+        posting: an article's id and hash)."""
         postfile = self.fieldwriter._postfile
         fixed = fmt.fixed_value_size()
         info = W3TermInfo()
-        start = postfile.tell()
-        postfile.write(WHOOSH3_HEADER_MAGIC)
+        parts = [WHOOSH3_HEADER_MAGIC]
         n = len(docs)
+        weight = 0.0
+        minlength, maxlength, maxweight = None, 0, 0
         for b in range(0, n, BLOCK):
             ids, ws = docs[b:b + BLOCK], weights[b:b + BLOCK]
             minlen, maxlen = None, 0
             if lengths is not None:
                 # as whoosh reads lengths back: byte 0 means no length
-                lens = [v for v in (lengths[d] for d in ids) if v]
+                lens = [v for v in map(lengths.__getitem__, ids) if v]
                 if lens:
                     minlen, maxlen = byte_to_length(min(lens)), byte_to_length(max(lens))
             maxw = max(ws)
-            maxweight = maxw if maxw > 0 else 0
+            blockmax = maxw if maxw > 0 else 0
             if fixed is None or fixed < 0:
                 vs = tuple(values[b:b + BLOCK])
             elif fixed == 0:
@@ -592,25 +594,25 @@ class SegmentBuilder:
                 mw = tuple(ws)
             deltas = (ids[0],) + tuple([b - a for a, b in zip(ids, ids[1:])])
             data = _compress(dumps((deltas, mw, vs), DATA_PROTOCOL))
-            infobytes = dumps((len(ids), ids[-1], maxweight, COMPRESSION, length_to_byte(minlen),
+            infobytes = dumps((len(ids), ids[-1], blockmax, COMPRESSION, length_to_byte(minlen),
                                length_to_byte(maxlen)), 2)
             size = len(infobytes) + len(data)
-            postfile.write(_pack_int(-size if b + BLOCK >= n else size))
-            postfile.write(infobytes)
-            postfile.write(data)
+            parts += (_pack_int(-size if b + BLOCK >= n else size), infobytes, data)
             # the term's statistics, block by block as W3TermInfo.add_block gathers them
-            info._weight += sum(ws)
-            info._df += len(ids)
-            if info._minlength is None or minlen is None:
-                info._minlength = minlen if info._minlength is None else info._minlength
+            weight += sum(ws)
+            if minlength is None or minlen is None:
+                minlength = minlen if minlength is None else minlength
             else:
-                info._minlength = min(info._minlength, minlen)
-            info._maxlength = max(info._maxlength, maxlen)
-            info._maxweight = max(info._maxweight, maxweight)
-            if info._minid is None:
-                info._minid = ids[0]
-            info._maxid = ids[-1]
-        info.set_extent(start, postfile.tell() - start)
+                minlength = min(minlength, minlen)
+            maxlength = max(maxlength, maxlen)
+            maxweight = max(maxweight, blockmax)
+        blob = b"".join(parts)
+        start = postfile.tell()
+        postfile.write(blob)
+        info._weight, info._df = weight, n
+        info._minlength, info._maxlength, info._maxweight = minlength, maxlength, maxweight
+        info._minid, info._maxid = docs[0], docs[-1]
+        info.set_extent(start, len(blob))
         self.fieldwriter._tindex.add(key, info.to_bytes())
 
 
