@@ -133,16 +133,22 @@ def split_token(raw: str) -> tuple:
 def terms(text: str, stemmed: bool = True, keep_stopwords: bool = False) -> list:
     """Return the index terms of a text, in order, as the analyzer makes them (for snippets, the topic
     tagger and tests)."""
-    raws = tokens(text)
     cache = _TERMS[stemmed, keep_stopwords]
-    got = list(map(cache.get, raws))  # each raw token's terms, looked up at C speed
+    got = looked_up(cache, tokens(text), lambda raw: _token_terms(raw, stemmed, keep_stopwords, cache))
+    return list(chain.from_iterable(got))
+
+
+def looked_up(table: dict, keys: list, make) -> list:
+    """[table.get(k) for k in keys] at C speed, each key not in the table given `make(key)` instead (which
+    may add it: a key new to the table can recur in `keys`). The writer's vocabulary uses it too."""
+    out = list(map(table.get, keys))
     i = -1
     try:
-        while True:  # the tokens not seen yet
-            i = got.index(None, i + 1)
-            got[i] = _token_terms(raws[i], stemmed, keep_stopwords, cache)
+        while True:  # the misses, found with list.index (a text has few new tokens)
+            i = out.index(None, i + 1)
+            out[i] = make(keys[i])
     except ValueError:
-        return list(chain.from_iterable(got))
+        return out
 
 
 TERMS_KEPT = 500_000  # raw tokens whose terms are remembered, per (stemmed, keep_stopwords)
@@ -152,6 +158,9 @@ _TERMS = {(st, keep): {} for st in (True, False) for keep in (True, False)}
 
 
 def _token_terms(raw: str, stemmed: bool, keep_stopwords: bool, cache: dict) -> tuple:
+    out = cache.get(raw)  # added by an earlier occurrence in the same text
+    if out is not None:
+        return out
     out = tuple(stem(t) if stemmed else t for t in split_token(raw) if keep_stopwords or t not in STOPWORDS)
     if len(cache) >= TERMS_KEPT:
         cache.clear()

@@ -30,7 +30,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from .analysis import index_entry, tokens
+from .analysis import index_entry, looked_up, tokens
 
 FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_entry (NewsAnalyzer's twin)
 # other indexed fields whose values recur across documents: whoosh analyses each value once per segment
@@ -195,14 +195,7 @@ class _Vocabulary:
 
     def numbers(self, raws: list) -> list:
         """The numbers of raw tokens, adding the new ones."""
-        out = list(map(self.ids.get, raws))
-        i = -1
-        try:
-            while True:  # the new tokens, found at C speed (most documents have a few)
-                i = out.index(None, i + 1)
-                out[i] = self._add(raws[i])
-        except ValueError:
-            return out
+        return looked_up(self.ids, raws, self._add)
 
     def _add(self, raw: str) -> int:
         n = self.ids.get(raw)
@@ -271,7 +264,8 @@ class SegmentBuilder:
 
     Use: `add(doc)` for each document in docnum order, then `finish()` (postings) on the writers given.
     Text fields are kept as raw token numbers while documents are added and inverted at the end with
-    numpy: analysis costs a dictionary lookup per token, and nothing per posting in Python.
+    numpy: analysis costs a dictionary lookup per token, and nothing per posting in Python. The
+    per-document writer given gets its stored fields compressed by `fast_stored_fields`.
     """
 
     def __init__(self, schema, perdocwriter, fieldwriter):

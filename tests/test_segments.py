@@ -366,3 +366,17 @@ def test_positions_encoded_at_once_are_whooshs_encoding():
     assert (several & (deltas >= 65536)).any() and (several & (deltas >= 256) & (deltas < 65536)).any()
     assert [fmt.decode_positions(v) for v in got[:50]] == [positions[f:f + n].tolist()
                                                           for f, n in zip(firsts[:50].tolist(), counts[:50].tolist())]
+
+
+def test_looked_up_makes_each_missing_key_once_when_make_adds_it():
+    table, made = {"a": 1, "b": ()}, []
+
+    def make(key):
+        if key not in table:
+            made.append(key)
+            table[key] = len(table) + 10
+        return table[key]
+
+    assert analysis.looked_up(table, ["a", "x", "b", "x", "y", "a"], make) == [1, 12, (), 12, 13, 1]
+    assert made == ["x", "y"]  # "x" twice in the keys, made once; () is a value, not a miss
+    assert analysis.looked_up({}, [], make) == []
