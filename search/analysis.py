@@ -60,9 +60,9 @@ _APOSTROPHES = "'’"
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
-def _load_stopwords() -> frozenset:
+def _load_stopwords(name: str = "stopwords.txt") -> frozenset:
     words = set()
-    for line in (DATA / "stopwords.txt").read_text(encoding="utf-8").splitlines():
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             words.add(line.lower())
@@ -70,6 +70,7 @@ def _load_stopwords() -> frozenset:
 
 
 STOPWORDS = _load_stopwords()
+QUERY_STOPWORDS = _load_stopwords("query_stopwords.txt") | STOPWORDS
 _english = SnowballStemmer("english")
 _russian = SnowballStemmer("russian")
 
@@ -199,7 +200,7 @@ def index_entry(raw: str) -> tuple:
             continue
         entries.append((stem(piece), rel))
         if name:
-            entries.append((VARIANT_MARK + variant_key(piece), rel))
+            entries += [(VARIANT_MARK + k, rel) for k in name_keys(piece)]
     return tuple(entries), (len(pieces) - 1 if joined else 1), pieces
 
 
@@ -286,8 +287,9 @@ class NewsStemFilter(Filter):
             t.text = stem(word)
             yield t
             if t.mode == "index" and getattr(t, "name", False):
-                t.text = VARIANT_MARK + variant_key(word)
-                yield t
+                for k in name_keys(word):
+                    t.text = VARIANT_MARK + k
+                    yield t
 
 
 def NewsAnalyzer() -> Composable:
@@ -318,10 +320,11 @@ def variant_key(word: str) -> str:
     """Fold a (folded, lowercased) name to a key shared by its common spellings and transliterations.
 
     Rules: Cyrillic -> Latin; dzh/dj/zh -> j; h after the first letter dropped (kh, gh, sh -> k, g, s);
-    y between vowels dropped; remaining y -> i; doubled letters collapsed.
+    y between vowels dropped; remaining y -> i; io -> ie (Russian text folds ё to е: Мирзиёев and Мирзиеев
+    meet Mirziyoyev); doubled letters collapsed.
 
-    >>> [variant_key(w) for w in ("tokayev", "tokaev", "токаев", "mirziyoyev", "mirziyoev")]
-    ['tokaev', 'tokaev', 'tokaev', 'mirzioev', 'mirzioev']
+    >>> [variant_key(w) for w in ("tokayev", "tokaev", "токаев", "mirziyoyev", "mirziyoev", "мирзиеев")]
+    ['tokaev', 'tokaev', 'tokaev', 'mirziev', 'mirziev', 'mirziev']
     >>> [variant_key(w) for w in ("japarov", "zhaparov", "vassilenko", "vasilenko", "kazakhstan", "kazakstan")]
     ['japarov', 'japarov', 'vasilenko', 'vasilenko', 'kazakstan', 'kazakstan']
     """
@@ -331,8 +334,58 @@ def variant_key(word: str) -> str:
     if len(w) > 1:
         w = w[0] + w[1:].replace("h", "")
     w = re.sub(r"(?<=[aeiou])y(?=[aeiou])", "", w)
-    w = w.replace("y", "i")
+    w = w.replace("y", "i").replace("io", "ie")
     return re.sub(r"(.)\1+", r"\1", w)
+
+
+# Russian case endings as variant keys spell them (ы -> i, ой -> oi, ых -> ik...), longest first: a Cyrillic
+# name is also indexed under its key without them, so Токаева, Токаеву and Токаевым meet Токаев and Tokayev
+_CASE_ENDING = re.compile(r"(?:imi|ami|iami|oiu|eiu|oi|ei|om|em|im|ik|ia|iu|a|i|e|u)$")
+_MIN_BASE = 4  # letters a key keeps when an ending is cut: short names are left whole
+
+
+def case_base(key: str) -> str:
+    """A variant key without a Russian case ending, when at least _MIN_BASE letters remain.
+
+    >>> [case_base(k) for k in ("tokaeva", "tokaevim", "putinim", "astane", "almati", "kasim", "tokaev")]
+    ['tokaev', 'tokaev', 'putin', 'astan', 'almat', 'kasim', 'tokaev']
+    """
+    m = _CASE_ENDING.search(key)
+    if m is None or m.start() < _MIN_BASE:
+        return key
+    return key[:m.start()]
+
+
+@lru_cache(maxsize=200_000)
+def name_keys(word: str) -> tuple:
+    """The variant keys a name is indexed under: its key, and for a Cyrillic word also the key without a
+    case ending (`case_base`), so that an inflected form meets the nominative and the Latin spellings.
+
+    >>> name_keys("tokayev"), name_keys("токаевым"), name_keys("путин")
+    (('tokaev',), ('tokaevim', 'tokaev'), ('putin',))
+    """
+    key = variant_key(word)
+    if _CYRILLIC.search(word):
+        base = case_base(key)
+        if base != key:
+            return key, base
+    return (key,)
+
+
+def query_keys(word: str) -> tuple:
+    """The variant keys a query word is searched under: its key and its key without a case ending (a
+    Latin query finds inflected Cyrillic forms); for a Cyrillic word also that base with "a" (Астане ->
+    Astana, Токаевой -> Tokaeva), which Latin text indexes whole.
+
+    >>> query_keys("tokayev"), query_keys("астане"), query_keys("obama")
+    (('tokaev',), ('astane', 'astan', 'astana'), ('obama', 'obam'))
+    """
+    key = variant_key(word)
+    base = case_base(key)
+    out = [key, base]
+    if _CYRILLIC.search(word) and base != key:
+        out.append(base + "a")
+    return tuple(dict.fromkeys(out))
 
 
 def PlainAnalyzer() -> Composable:

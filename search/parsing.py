@@ -1,125 +1,396 @@
-"""Query text -> whoosh query: the query language journalists type.
+"""Query text -> query tree (search.nodes): the query language journalists type.
 
-In: the `q` string. Out: `ParsedQuery` (the query, a fallback for when nothing matches every word,
-the terms to highlight and notices for the user). Plain words must all match (AND); when none of the
-articles has them all, `fallback` (any word, OR) is used and the response says so. Supported syntax:
-"exact phrase", -exclude / NOT, OR, parentheses, title: and author: fields, prefix* (not stemmed) and
-proximity "a b"~5. Invalid syntax never errors: the text is read as plain words and a notice says so.
-This module does not touch the index (except `settle`, which resolves the fallback against it).
+In: the `q` string, the tuning and (optionally) a lexicon: the open IndexView, which knows the index's
+terms, corpus words and facet values. Out: `nodes.Parsed`.
+
+    air taxi                     every word (falling back to any word when no article has them all)
+    a pasted sentence            any of its words, ranked (more than `short_query_words` words)
+    "water agency"               the exact phrase; "water agency"~3 within 3 moves, either order (Lucene)
+    Tokayev w/5 Putin            within 5 words, either order; Tokayev pre/5 Putin: Tokayev first
+    Tokayev -Putin, NOT Putin    without; a OR b; (gas OR oil) pipeline; OR binds tightest (as in Nexis)
+    title:copper author:Ismailov one field; person:tokaev country:Казахстан topic:energy: a facet value
+    migra*                       the corpus words starting with "migra" (not stemmed)
+
+Each word becomes a `Word` with every index term standing for it: its stem, its name-variant key and those
+of its aliases; a word no indexed term matches is replaced by the closest corpus word ("did you mean").
+Syntax that cannot be read (an unbalanced quote or parenthesis) is searched as plain words, with a notice;
+an unknown field is searched as words, with a notice naming the known ones. Nothing here raises.
 """
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Optional
 
-from whoosh import qparser, query as wq
-
 from . import analysis
-from .schema import TEXT_FIELDS
+from .models import FACETS
+from .nodes import TEXT, All, Any, AtLeast, Every, Facet, Near, Not, Parsed, Phrase, Word, walk
+from .tuning import DEFAULT, Tuning
 
-SEARCH_FIELDS = TEXT_FIELDS
-FIELD_ALIASES = {"title": "title", "body": "body", "text": "body", "author": "author"}
 MAX_PREFIX_TERMS = 64
-SHORT_QUERY_WORDS = 3  # up to this many words every word must match (falling back to any word)
-MIN_SHOULD_MATCH = 0.25  # longer queries: this share of their words must match (rounded up); tuned on Cranfield
-EXPANDED_FIELDS = set(TEXT_FIELDS)
-OPERATOR_RE = re.compile(r'["()*~:]|(?:^|\s)-\S|\b(?:AND|OR|NOT)\b')  # anything beyond plain words
+
+TEXT_FIELD_NAMES = {"title": ("title",), "body": ("body",), "text": ("body",), "author": ("author",)}
+KNOWN_FIELDS = tuple(TEXT_FIELD_NAMES) + tuple(FACETS)
+
+# the syntax: a quoted phrase with an optional slop, parentheses, w/N and pre/N, a field name, or a run of
+# other characters (a word, possibly with a trailing * and a leading - that excludes it)
+_LEX = re.compile(r'''
+    (?P<phrase>"[^"]*")(?:~(?P<slop>\d+))?
+  | (?P<open>\()
+  | (?P<close>\))
+  | (?P<near>(?i:w|within|near|pre)/(?P<dist>\d+))(?=[\s()"]|$)
+  | (?P<field>[^\W\d_]+):(?=[^\s)])
+  | (?P<word>[^\s()"]+)
+''', re.VERBOSE)
+# what makes a query more than words: brackets or quotes around single words do not (a pasted sentence)
+_OPERATOR = re.compile(r'"[^"]*\w\W+\w[^"]*"|\w\*|(?:^|[\s(])-[\w"(]|\b(?:AND|OR|NOT)\b'
+                       r'|(?i:\b(?:w|within|near|pre)/\d)|[^\W\d_]:[^\s)]')
 
 
-@dataclass(frozen=True)
-class ParsedQuery:
-    query: Optional[wq.Query]  # None: no words, every article matches
-    fallback: Optional[wq.Query] = None
-    notices: tuple = ()
-    terms: frozenset = field(default_factory=frozenset)  # (field, text) pairs to highlight
-    clauses: tuple = ()  # one query per word, when only `min_match` of them must match
-    min_match: int = 0
-    corrections: tuple = ()  # (typed word, corrected word) pairs: the basis of "did you mean"
-    suggestion: Optional[str] = None
+def parse_query(text: str, lexicon=None, tuning: Tuning = DEFAULT) -> Parsed:
+    """Parse the user's query text into a tree; never raises for bad syntax.
 
-    def fall_back(self) -> "ParsedQuery":
-        return replace(self, query=self.fallback, fallback=None, clauses=(), min_match=0)
-
-    def highlight_terms(self) -> frozenset:
-        return frozenset(t for f, t in self.terms if f in ("body", "title"))
-
-
-def _parser(schema, group) -> qparser.QueryParser:
-    p = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=group)
-    p.remove_plugin_class(qparser.WildcardPlugin)
-    p.add_plugin(qparser.PrefixPlugin())
-    p.remove_plugin_class(qparser.BoostPlugin)
-    return p
-
-
-def parse_query(text: str, schema, lexicon=None) -> ParsedQuery:
-    """Parse the user's query text; never raises for bad syntax.
-
-    With a lexicon (an IndexView), each word is expanded with its name-variant key and its aliases, and
-    a word the index does not know is replaced by the closest corpus word ("did you mean").
+    With a lexicon (an IndexView) each word gets its variant key and aliases, unknown words are corrected,
+    prefixes completed and facet fields resolved to the index's values; without one, words are stems only.
     """
-    parsed = _parse(text, schema)
-    if lexicon is None or parsed.query is None:
-        return parsed
-    return _expand_all(parsed, text, lexicon)
+    return _Parser(text, lexicon, tuning).parse()
 
 
-def _parse(text: str, schema) -> ParsedQuery:
-    text = (text or "").strip()
-    if not text:
-        return ParsedQuery(None)
-    notices = []
-    words = analysis.terms(text)
-    if not words and not re.search(r"\w", text):
-        return ParsedQuery(None, notices=("The query has no words to search for; showing every article.",))
-    if not OPERATOR_RE.search(text):
-        return _plain(text, schema)
-    if not _balanced(text):
-        plain = _plain(_escape(text), schema)
-        return replace(plain, notices=("Unbalanced quotes or parentheses: the query was searched as plain words.",))
-    try:
-        # "-word" excludes; an inner hyphen (Nur-Sultan, Kyrgyz-Russian) does not
-        q = _parser(schema, qparser.AndGroup).parse(re.sub(r'(^|[\s(])-(?=[\w"(])', r"\1NOT ", text))
-        q = _fix_prefixes(q)
-        if q is wq.NullQuery or not list(q.iter_all_terms()) and not _has_prefix(q):
-            raise ValueError("nothing searchable")
-        if _only_negative(q):
-            q = wq.And([wq.Every(), q])
-        # a pasted sentence with brackets still falls back to any word; a phrase or an exclusion is
-        # what the user asked for exactly, so it does not
+class _Parser:
+    def __init__(self, text: str, lexicon, tuning: Tuning):
+        self.text = (text or "").strip()
+        self.lexicon = lexicon
+        self.tuning = tuning
+        self.notices: list = []
+        self.corrections: dict = {}
+        self.capped: list = []
+        self.long = False  # a plain query of more than short_query_words words
+        self.hyphenated: dict = {}  # Word of a hyphenated word's joined form -> Words of its parts
+
+    # --- entry ---------------------------------------------------------------------------------
+
+    def parse(self) -> Parsed:
+        text = self.text
+        if not text:
+            return Parsed(None)
+        if not re.search(r"\w", text):
+            return Parsed(None, notices=("The query has no words to search for; showing every article.",))
+        if not _OPERATOR.search(text):
+            return self._finish(*self._plain(re.sub(r'["()]', " ", text)))
+        if not _balanced(text):
+            self.notices.append("Unbalanced quotes or parentheses: the query was searched as plain words.")
+            return self._finish(*self._plain(re.sub(r'["()]', " ", text)))
+        tokens = [m for m in _LEX.finditer(text)]
+        self.tokens, self.i = tokens, 0
+        tree = self._sequence(top=True)
+        if tree is None:
+            if not self.notices:
+                self.notices.append("The query has only stop words; showing every article.")
+            return self._finish(None, None)
+        if _only_negative(tree):
+            tree = All((Every(), tree)) if not isinstance(tree, All) else All((Every(),) + tree.children)
+        if isinstance(tree, All):
+            words = [c for c in tree.children if isinstance(c, Word) and c.fields == TEXT]
+            others = tuple(c for c in tree.children if isinstance(c, (Not, Facet)))
+            if words and len(words) + len(others) == len(tree.children) and others:
+                # plain words with exclusions or facet values: the words follow the plain rules
+                query, fallback = self._combine(tuple(dict.fromkeys(words)))
+                tree = All((query,) + others)
+                if fallback is not None:
+                    return self._finish(tree, All((fallback,) + others))
+                return self._finish(tree, None)
         fallback = None
-        if '"' not in text and not re.search(r"(?:^|\s)-\S|\bNOT\b", text):
-            words = re.sub(r'[()*~:^]|\b(?:AND|OR)\b', " ", text)
-            fallback = _plain(words, schema).fallback if len(analysis.terms(words)) > 1 else None
-        return ParsedQuery(q, fallback=fallback, terms=_terms(q), notices=tuple(notices))
-    except Exception:  # whoosh raises assorted errors on odd input: read it as words
-        plain = _plain(re.sub(r'["()*~:^]', " ", text).replace(" -", " "), schema)
-        return replace(plain, notices=("The query's syntax could not be read; it was searched as plain words.",))
+        plain_words = [n for n in walk(tree) if isinstance(n, Word)]
+        if (len(set(plain_words)) > 1 and not any(isinstance(n, (Phrase, Near, Not, Facet)) for n in walk(tree))
+                and all(w.fields == TEXT for w in plain_words)):
+            fallback = Any(tuple(dict.fromkeys(plain_words)))  # a pasted sentence with brackets
+        return self._finish(tree, fallback)
+
+    def _finish(self, tree, fallback) -> Parsed:
+        notices = list(self.notices)
+        for p in self.capped:
+            notices.append(f"{p}* matches many words: the {MAX_PREFIX_TERMS} most frequent were searched.")
+        suggestion = None
+        if self.corrections:
+            suggestion = self.text
+            for wrong, right in self.corrections.items():
+                suggestion = re.sub(rf"(?i)(?<!\w){re.escape(wrong)}(?!\w)", right, suggestion)
+            notices.append("Searched for " + ", ".join(f"{right} (not {wrong})"
+                                                      for wrong, right in self.corrections.items()) + ".")
+        return Parsed(tree, fallback=fallback, notices=tuple(notices),
+                      corrections=tuple(self.corrections.items()), suggestion=suggestion)
+
+    # --- plain words ---------------------------------------------------------------------------
+
+    def _plain(self, text: str) -> tuple:
+        """Plain words: all of a short query (else any), any of a long one (at least a share, if set)."""
+        raws = analysis.tokens(text)
+        distinct = {p for r in raws for p in analysis.split_token(r)[-1:] if p not in analysis.STOPWORDS}
+        # a pasted passage: a word the corpus lacks is corrected only for one letter too many or too few
+        self.long = len(distinct) > self.tuning.short_query_words
+        counts: dict = {}
+        for raw in raws:
+            w = self._word(raw)
+            if w is not None:
+                counts[w] = counts.get(w, 0) + 1
+        if not counts:
+            self.notices.append("The query has only stop words; showing every article.")
+            return None, None
+        t = self.tuning
+        if t.query_stopwords:
+            content = {w: c for w, c in counts.items() if w.text not in analysis.QUERY_STOPWORDS}
+            counts = content or counts
+        if t.query_term_weight and len(counts) > t.short_query_words:
+            words = tuple(replace(w, weight=float(c)) if c > 1 else w for w, c in counts.items())
+        else:
+            words = tuple(counts)
+        return self._combine(words)
+
+    def _combine(self, words: tuple) -> tuple:
+        """(query, fallback) of plain words: all of a few (else any), any of many (at least a share, if set).
+        A hyphenated word stands for its joined form or its parts in a row; in a long query its parts
+        also count as words of their own."""
+        t = self.tuning
+        long = len(words) > t.short_query_words
+        out = []
+        for w in words:
+            parts = self.hyphenated.get(w)
+            if not parts:
+                out.append(w)
+            elif long:
+                out += [w, *parts]
+            else:
+                out.append(Any((w, Phrase(parts, tuple(range(len(parts))), 0, w.fields))))
+        words = tuple(dict.fromkeys(out))
+        if len(words) == 1:
+            return words[0], None
+        if len(words) <= t.short_query_words:
+            return All(words), Any(words)
+        need = math.ceil(t.min_should_match * len(words))
+        if need > 1:
+            return AtLeast(words, need), Any(words)
+        return Any(words), None
+
+    # --- the operator grammar --------------------------------------------------------------------
+    # sequence := item+ (AND between items is implied; NOT or - before an item excludes it)
+    # item     := near ((w/N | pre/N) near)*
+    # near     := primary (OR primary)*          (OR binds tightest, as in Nexis and Google)
+    # primary  := ( sequence ) | field:primary | "phrase"[~N] | word[*]
+
+    def _peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def _is(self, tok, kind: str, text: Optional[str] = None) -> bool:
+        return tok is not None and tok.lastgroup is not None and tok.group(kind) is not None and (
+            text is None or tok.group(kind) == text)
+
+    def _sequence(self, top: bool = False, fields=None):
+        items = []
+        while True:
+            tok = self._peek()
+            if tok is None or tok.group("close"):
+                if tok is not None and not top:
+                    self.i += 1
+                elif tok is not None:
+                    self.i += 1  # a stray ")" at the top: _balanced makes this unreachable
+                break
+            word = tok.group("word")
+            if word in ("AND",):
+                self.i += 1
+                continue
+            negate = False
+            if word == "NOT":
+                self.i += 1
+                negate = True
+            elif word and word.startswith("-") and len(word) > 1 and word[1] not in "-":
+                negate = True  # -Putin: the word token continues after the dash
+            elif word == "-":
+                self.i += 1
+                continue
+            node = self._item(fields, strip_dash=negate and word != "NOT")
+            if node is not None:
+                items.append(Not(node) if negate else node)
+        if not items:
+            return None
+        return items[0] if len(items) == 1 else All(tuple(items))
+
+    def _item(self, fields, strip_dash: bool = False):
+        left = self._or(fields, strip_dash)
+        while True:
+            tok = self._peek()
+            if tok is None or not tok.group("near"):
+                return left
+            self.i += 1
+            dist = int(tok.group("dist"))
+            ordered = tok.group("near").lower().startswith("pre")
+            right = self._or(fields)
+            if left is None or right is None:
+                left = left or right
+                continue
+            if not _spannable(left) or not _spannable(right):
+                self.notices.append(f"{tok.group('near')} applies to words and phrases; the other parts were "
+                                    f"searched as every word.")
+                left = All((left, right))
+                continue
+            left = Near(left, right, max(dist, 1), ordered)
+
+    def _or(self, fields, strip_dash: bool = False):
+        parts = [self._primary(fields, strip_dash)]
+        while True:
+            tok = self._peek()
+            nxt = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
+            if tok is None or tok.group("word") != "OR" or nxt is None or nxt.group("close"):
+                break
+            self.i += 1
+            parts.append(self._primary(fields))
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else Any(tuple(dict.fromkeys(parts)))
+
+    def _primary(self, fields, strip_dash: bool = False):
+        tok = self._peek()
+        if tok is None:
+            return None
+        self.i += 1
+        if tok.group("open"):
+            return self._sequence(fields=fields)
+        if tok.group("close"):
+            return None
+        if tok.group("near"):  # w/5 with nothing before it: the text as a word
+            return self._words(tok.group("near"), fields)
+        if tok.group("field"):
+            return self._field(tok.group("field"), fields)
+        if tok.group("phrase"):
+            slop = tok.group("slop")
+            return self._phrase(tok.group("phrase")[1:-1], int(slop) if slop else 0, fields)
+        word = tok.group("word")
+        if strip_dash:
+            word = word[1:]
+        if word in ("OR", "NOT"):  # an operator with nothing to apply to: read as nothing
+            return None
+        return self._words(word, fields)
+
+    def _field(self, name: str, fields):
+        key = name.lower()
+        if key in FACETS:
+            tok = self._peek()
+            if tok is None:
+                return None
+            self.i += 1
+            if tok.group("phrase"):
+                value = tok.group("phrase")[1:-1]
+            elif tok.group("open"):  # person:(Tokayev OR Putin): each word a value
+                value = None
+                values = []
+                while self._peek() is not None and not self._peek().group("close"):
+                    t = self._peek()
+                    self.i += 1
+                    if t.group("word") and t.group("word") not in ("OR", "AND"):
+                        values.append(t.group("word"))
+                    elif t.group("phrase"):
+                        values.append(t.group("phrase")[1:-1])
+                self.i += 1
+                nodes = [self._facet(key, v) for v in values]
+                nodes = [n for n in nodes if n is not None]
+                return None if not nodes else nodes[0] if len(nodes) == 1 else Any(tuple(nodes))
+            else:
+                value = tok.group(0)
+            return self._facet(key, value)
+        if key in TEXT_FIELD_NAMES:
+            return self._primary(TEXT_FIELD_NAMES[key])
+        self.notices.append(f"There is no field “{name}”: it was searched as a word. Fields: "
+                            f"{', '.join(KNOWN_FIELDS)}.")
+        name_word = self._words(name, fields)
+        rest = self._primary(fields)
+        parts = tuple(p for p in (name_word, rest) if p is not None)
+        return None if not parts else parts[0] if len(parts) == 1 else All(parts)
+
+    def _facet(self, facet: str, typed: str):
+        values = resolve_facet(self.lexicon, facet, typed) if self.lexicon is not None else ()
+        if values:
+            return Facet(facet, tuple(values))
+        if self.lexicon is not None:
+            self.notices.append(f"No article is tagged with the {facet} “{typed}”: it was searched as words.")
+        return self._words(typed, None, correct=False) if " " not in typed.strip() else \
+            self._phrase(typed, 0, None)
+
+    def _phrase(self, inner: str, slop: int, fields):
+        words, offsets, pos = [], [], 0
+        for raw in analysis.tokens(inner):
+            pieces = analysis.split_token(raw)
+            if not pieces:
+                continue
+            parts = pieces[:-1] if len(pieces) > 1 else pieces  # Nur-Sultan in a phrase: its parts in a row
+            for p in parts:
+                if p not in analysis.STOPWORDS:
+                    words.append(self._word_from_piece(p, raw, fields, correct=False))
+                    offsets.append(pos)
+                pos += 1
+        if not words:
+            return None
+        if len(words) == 1:
+            return words[0]
+        first = offsets[0]
+        return Phrase(tuple(words), tuple(o - first for o in offsets), slop, fields or TEXT)
+
+    def _words(self, raw_text: str, fields, correct: bool = True):
+        """A syntax word: a prefix, one word, or (oil/gas) the words it holds, all of them."""
+        if raw_text.endswith("*") and len(raw_text.rstrip("*")) > 0:
+            return self._prefix(raw_text.rstrip("*"), fields)
+        out = [w for w in (self._word(r, fields, correct) for r in analysis.tokens(raw_text)) if w is not None]
+        if not out:
+            return None
+        return out[0] if len(out) == 1 else All(tuple(dict.fromkeys(out)))
+
+    # --- words ---------------------------------------------------------------------------------
+
+    def _word(self, raw: str, fields=None, correct: bool = True) -> Optional[Word]:
+        pieces = analysis.split_token(raw)
+        if not pieces:
+            return None
+        piece = pieces[-1]  # a hyphenated word: its joined form, which the index holds for every occurrence
+        if piece in analysis.STOPWORDS:
+            return None
+        word = self._word_from_piece(piece, raw, fields, correct)
+        if len(pieces) > 1 and fields in (None, TEXT):  # and its parts, for _combine
+            parts = tuple(self._word_from_piece(p, p, fields, False) for p in pieces[:-1]
+                          if p not in analysis.STOPWORDS)
+            if len(parts) > 1:
+                self.hyphenated[word] = parts
+        return word
+
+    def _word_from_piece(self, piece: str, raw: str, fields, correct: bool = True) -> Word:
+        fields = fields or TEXT
+        if fields == ("author",):  # the author field is neither stemmed nor keyed
+            return Word(piece, (piece,), fields)
+        alts = alternatives(piece, self.tuning.variant_keys)
+        lex = self.lexicon
+        if lex is not None and correct and not any(lex.has_term(t) for t in alts):
+            fixed = lex.correct(piece)
+            if fixed and self.long and not _one_letter_apart(piece, fixed):
+                fixed = None
+            if fixed:
+                self.corrections[piece] = fixed
+                alts = alternatives(fixed, self.tuning.variant_keys)
+        return Word(piece, alts, fields)
+
+    def _prefix(self, typed: str, fields) -> Optional[Word]:
+        prefix = analysis.fold(typed).strip("'")
+        if not prefix:
+            return None
+        if self.lexicon is None:
+            return Word(prefix + "*", (analysis.stem(prefix),), fields or TEXT)
+        words, cap = self.lexicon.complete(prefix, MAX_PREFIX_TERMS)
+        if cap and prefix not in self.capped:
+            self.capped.append(prefix)
+        stems = tuple(dict.fromkeys(analysis.stem(w) for w in words))
+        return Word(prefix + "*", stems, fields or TEXT)
 
 
-def _plain(text: str, schema) -> ParsedQuery:
-    q_and = _parser(schema, qparser.AndGroup).parse(_escape(text))
-    if q_and is wq.NullQuery:
-        return ParsedQuery(None, notices=("The query has only stop words; showing every article.",))
-    q_or = _parser(schema, qparser.OrGroup).parse(_escape(text))
-    n = len(set(analysis.terms(text)))
-    if n > SHORT_QUERY_WORDS:
-        # a pasted sentence: rank by any word, but require a share of them (minimum should match)
-        parser = _parser(schema, qparser.OrGroup)
-        clauses = []
-        for word in dict.fromkeys(_escape(text).split()):
-            c = parser.parse(word)
-            if c is not wq.NullQuery:
-                clauses.append(c)
-        need = max(1, math.ceil(MIN_SHOULD_MATCH * len(clauses)))
-        return ParsedQuery(q_or, fallback=q_or, terms=_terms(q_or), clauses=tuple(clauses), min_match=need)
-    return ParsedQuery(q_and, fallback=q_or if n > 1 else None, terms=_terms(q_and))
-
-
-# --- expansion: name variants, aliases, typo correction -------------------------------------------
+# --- words to index terms -----------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
 def aliases() -> dict:
@@ -134,8 +405,14 @@ def aliases() -> dict:
     return groups
 
 
-def _alternatives(word: str) -> list:
-    """Index terms that a typed word stands for: its stem, its name key, and those of its aliases."""
+def alternatives(word: str, keys: bool = True) -> tuple:
+    """Index terms that a typed (folded) word stands for: its stem, its name keys, and those of its aliases.
+
+    >>> alternatives("putin")
+    ('putin', '~putin')
+    >>> alternatives("токаевым")
+    ('токаев', '~tokaevim', '~tokaev', '~tokaeva')
+    """
     out = []
     for w in (word, *aliases().get(word, ())):
         if " " in w:
@@ -143,111 +420,75 @@ def _alternatives(word: str) -> list:
         pieces = analysis.split_token(w)
         if pieces:
             p = pieces[-1]  # "nur-sultan" -> its joined form "nursultan"
-            out += [analysis.stem(p), analysis.VARIANT_MARK + analysis.variant_key(p)]
-    return list(dict.fromkeys(out))
+            out.append(analysis.stem(p))
+            if keys:
+                out += [analysis.VARIANT_MARK + k for k in analysis.query_keys(p)]
+    return tuple(dict.fromkeys(out))
 
 
-def _expand_all(parsed: ParsedQuery, text: str, lexicon) -> ParsedQuery:
-    typed = {}  # stem -> the folded word the user typed
-    for m in analysis.TOKEN_RE.finditer(text):
-        for piece in analysis.split_token(m.group()):
-            if piece not in analysis.STOPWORDS:
-                typed.setdefault(analysis.stem(piece), piece)
-    corrections = {}
-    capped = []
+def resolve_facet(lexicon, facet: str, typed: str) -> list:
+    """The facet values a typed name stands for, as a person types it: the value itself in any case or
+    accents, its name-variant spelling (tokaev, Токаев), an alias (Kirghizia), or, for a single word, the
+    values whose last word (a surname) it is. [] when none is in the index."""
+    values = lexicon.facet_values(facet)
+    want = analysis.fold(typed).strip()
+    if not want or not values:
+        return []
+    keys = {_name_key(want)} | {_name_key(a) for a in aliases().get(want, ())}
+    exact = [v for v in values if analysis.fold(v) == want]
+    if exact:
+        return exact
+    by_key = [v for v in values if _name_key(analysis.fold(v)) in keys]
+    if by_key:
+        return by_key
+    if " " not in want:
+        return [v for v in values if " " in v and _name_key(analysis.fold(v).rsplit(" ", 1)[-1]) in keys]
+    return []
 
-    def expand(q):
-        if isinstance(q, wq.Prefix) and q.fieldname in EXPANDED_FIELDS:
-            # complete the typed prefix against the corpus words, then search their stems
-            words, cap = lexicon.complete(q.text, MAX_PREFIX_TERMS)
-            if cap and q.text not in capped:
-                capped.append(q.text)
-            stems = list(dict.fromkeys(analysis.stem(w) for w in words))
-            if not stems:
-                return q
-            return wq.Or([wq.Term(q.fieldname, t) for t in stems], boost=q.boost)
-        if isinstance(q, wq.Term) and q.fieldname in EXPANDED_FIELDS:
-            word = typed.get(q.text)
-            if word is None:
-                return q
-            alts = _alternatives(word)
-            if not any(lexicon.has_term(t) for t in alts):
-                fixed = lexicon.correct(word)
-                if fixed:
-                    corrections[word] = fixed
-                    alts = _alternatives(fixed)
-            subs = [wq.Term(q.fieldname, t, boost=q.boost) for t in alts]
-            return subs[0] if len(subs) == 1 else wq.DisjunctionMax(subs, boost=1.0)
-        if q.is_leaf():
-            return q
-        return q.apply(expand)
 
-    def fix(q):
-        return expand(q) if q is not None else None
+def _name_key(text: str) -> str:
+    return " ".join(analysis.name_keys(p)[-1] for p in analysis.tokens(text) for p in analysis.split_token(p)[-1:])
 
-    out = replace(parsed, query=fix(parsed.query), fallback=fix(parsed.fallback),
-                  clauses=tuple(expand(c) for c in parsed.clauses))
-    terms = set(out.terms) | _terms(out.query)
-    if capped:
-        out = replace(out, notices=out.notices + tuple(
-            f"{p}* matches many words: the {MAX_PREFIX_TERMS} most frequent were searched." for p in capped))
-    if corrections:
-        suggestion = text
-        for wrong, right in corrections.items():
-            suggestion = re.sub(rf"(?i)(?<!\w){re.escape(wrong)}(?!\w)", right, suggestion)
-        notice = "Searched for " + ", ".join(f"{right} (not {wrong})" for wrong, right in corrections.items()) + "."
-        out = replace(out, corrections=tuple(corrections.items()), suggestion=suggestion,
-                      notices=out.notices + (notice,))
-    return replace(out, terms=frozenset(terms))
 
+# --- helpers --------------------------------------------------------------------------------------
 
 def _balanced(text: str) -> bool:
     if text.count('"') % 2:
         return False
     depth = 0
-    for ch in text:
+    for ch in re.sub(r'"[^"]*"', "", text):
         depth += {"(": 1, ")": -1}.get(ch, 0)
         if depth < 0:
             return False
     return depth == 0
 
 
-def _escape(text: str) -> str:
-    # a hyphenated word is searched as its joined form, which the index holds for every hyphenated
-    # occurrence (Nur-Sultan -> nursultan); its parts alone would match far too much
-    text = re.sub(r"\w+(?:[-‐‑–]\w+)+", lambda m: analysis.split_token(m.group())[-1], text)
-    return re.sub(r'["()*~:^\[\]{}+]', " ", text).replace(" -", " ").replace("'", "’") \
-        .replace(" AND ", " and ").replace(" OR ", " or ").replace(" NOT ", " not ")
+def _one_letter_apart(a: str, b: str) -> bool:
+    """Whether one word is the other with one letter more (prospcts, prospects; analysius, analysis).
 
-
-def _terms(q: wq.Query) -> frozenset:
-    out = set()
-    for f, t in q.iter_all_terms():
-        out.add((f, t.decode("utf-8") if isinstance(t, bytes) else t))
-    return frozenset(out)
-
-
-def _has_prefix(q: wq.Query) -> bool:
-    return any(isinstance(s, wq.Prefix) for s in q.leaves())
-
-
-def _only_negative(q: wq.Query) -> bool:
-    if isinstance(q, wq.Not):
-        return True
-    if isinstance(q, wq.AndNot):
+    >>> _one_letter_apart("prospcts", "prospects"), _one_letter_apart("processors", "professors")
+    (True, False)
+    """
+    if abs(len(a) - len(b)) != 1:
         return False
-    if isinstance(q, wq.And):
-        return all(_only_negative(s) for s in q.subqueries)
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _spannable(node) -> bool:
+    """Whether a node has positions (a w/N operand): a text word, a phrase, or Any of those."""
+    if isinstance(node, Word):
+        return node.fields != ("author",)
+    if isinstance(node, Phrase):
+        return True
+    if isinstance(node, Any):
+        return all(_spannable(c) for c in node.children)
     return False
 
 
-def _fix_prefixes(q: wq.Query) -> wq.Query:
-    """Re-create prefix queries from the folded, unstemmed prefix, capped at MAX_PREFIX_TERMS."""
-    if isinstance(q, wq.Prefix):
-        text = analysis.fold(q.text).strip("'")
-        return wq.Prefix(q.fieldname, text, boost=q.boost, constantscore=True)
-    if isinstance(q, wq.Wildcard):
-        return wq.Prefix(q.fieldname, analysis.fold(q.text).rstrip("*?"))
-    if q.is_leaf():
-        return q
-    return q.apply(_fix_prefixes)
+def _only_negative(node) -> bool:
+    if isinstance(node, Not):
+        return True
+    if isinstance(node, All):
+        return all(_only_negative(c) for c in node.children)
+    return False

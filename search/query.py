@@ -20,8 +20,8 @@ from . import config, snippets
 from .errors import BadQuery, NotFound
 from .models import FACETS, SORTS, FacetValue, Hit, SearchRequest, SearchResults
 from .parsing import parse_query
-from .ranking import Unsupported
 from .schema import author_key, split_facet
+from .tuning import DEFAULT, Tuning
 from .view import FacetScope, IndexView
 
 FACET_LIMIT = 200  # facet values returned per facet (most frequent first); the UI shows the top ones
@@ -33,12 +33,12 @@ def build_request(q: str = "", country=(), person=(), topic=(), author: str = ""
                   explain: bool = False) -> SearchRequest:
     """Validate raw search parameters (strings or numbers) and build a SearchRequest.
 
+    The query text may be a paragraph (the web layer bounds what a request may carry).
+
     Raises:
         BadQuery: with a message naming the bad parameter.
     """
     q = (q or "").replace("\x00", " ")
-    if len(q) > 2000:
-        raise BadQuery("q is longer than 2,000 characters")
     if sort not in SORTS:
         raise BadQuery(f"sort must be one of {', '.join(SORTS)}, not {str(sort)[:30]!r}")
     page = _int("page", page, 1)
@@ -97,10 +97,10 @@ def _date_int(iso: str) -> int:
     return int(iso.replace("-", ""))
 
 
-def run(req: SearchRequest, view: IndexView) -> SearchResults:
-    """Answer one search request from an open index view."""
+def run(req: SearchRequest, view: IndexView, tuning: Tuning = DEFAULT) -> SearchResults:
+    """Answer one search request from an open index view (ranked with `tuning`: the product's by default)."""
     t0 = time.perf_counter()
-    m = match(req, view)
+    m = match(req, view, tuning)
     final = m.final()
     facets, scopes = {}, {}
     for f in FACETS:
@@ -110,7 +110,7 @@ def run(req: SearchRequest, view: IndexView) -> SearchResults:
         facets[f] = _facet_values(view, f, scopes[key], getattr(req, f))
     total = int(final.sum())
     start = (req.page - 1) * req.per_page
-    hits = _rank(req, view, m.parsed, final, start, start + req.per_page)
+    hits = _rank(req, view, m.parsed, final, start, start + req.per_page, tuning)
     timeline, undated = _timeline(view, final)
     return SearchResults(request=req, total=total, hits=tuple(hits), facets=facets, timeline=tuple(timeline),
                          suggestion=m.parsed.suggestion, notices=m.notices,
@@ -123,6 +123,7 @@ class Match:
 
     def __init__(self, parsed, base: np.ndarray, facet_masks: dict, notices: tuple):
         self.parsed, self.base, self.facet_masks, self.notices = parsed, base, facet_masks, notices
+        self.rel = None
 
     def final(self) -> np.ndarray:
         out = self.base.copy()
@@ -139,16 +140,17 @@ class Match:
         return out
 
 
-def match(req: SearchRequest, view: IndexView) -> Match:
+def match(req: SearchRequest, view: IndexView, tuning: Tuning = DEFAULT) -> Match:
     """Find the documents a request matches (query, fallback, author, dates, facet selections)."""
-    parsed = parse_query(req.q, view.schema, lexicon=view)
+    rel = view.relevance(tuning)
+    parsed = parse_query(req.q, lexicon=view, tuning=tuning)
     notices = list(parsed.notices)
     base = view.live.copy()
     if parsed.query is not None:
-        words = _query_mask(parsed, view)
+        words = rel.evaluate(parsed.query).mask & view.live
         if parsed.fallback is not None and not words.any():
             parsed = parsed.fall_back()
-            words = _query_mask(parsed, view)
+            words = rel.evaluate(parsed.query).mask & view.live
             notices.append("No article has every word; showing articles with any of them.")
         base &= words
     if req.author:
@@ -161,15 +163,6 @@ def match(req: SearchRequest, view: IndexView) -> Match:
     return Match(parsed, base, facet_masks, tuple(notices))
 
 
-def _query_mask(parsed, view: IndexView) -> np.ndarray:
-    if parsed.min_match:
-        counts = np.zeros(view.n, dtype=np.int32)
-        for clause in parsed.clauses:
-            counts += view.mask_for(clause)
-        return (counts >= parsed.min_match) & view.live
-    return view.mask_for(parsed.query)
-
-
 def _facet_values(view: IndexView, facet: str, scope: FacetScope, selected: tuple) -> tuple:
     counts, present = view.facets[facet].counts(scope, FACET_LIMIT)
     out = [FacetValue(v, c, v in selected) for v, c in counts]
@@ -178,20 +171,16 @@ def _facet_values(view: IndexView, facet: str, scope: FacetScope, selected: tupl
     return tuple(out)
 
 
-def _rank(req, view, parsed, final, start, stop) -> list:
+def _rank(req, view, parsed, final, start, stop, tuning: Tuning = DEFAULT) -> list:
     searcher = view.searcher
     if stop <= start or not final.any():
         return []
     sort = req.sort
-    if parsed.query is None and sort == "relevance":
-        sort = "newest"  # no words to rank by: newest first
+    if _unscored(parsed.query) and sort == "relevance":
+        sort = "newest"  # no words to rank by (nothing, or only filters): newest first
+    rel = view.relevance(tuning)
     if sort == "relevance":
-        try:
-            page = view.ranker.top(parsed.query, final, start, stop)
-        except Unsupported:  # phrases, proximity: whoosh's own scorer
-            allowed = set(np.flatnonzero(final).tolist())
-            results = searcher.search(parsed.query, limit=stop, filter=allowed)
-            page = [(hit.docnum, hit.score) for hit in results[start:stop]]
+        page = rel.top(parsed.query, final, start, stop)
     else:
         docs = np.flatnonzero(final)
         d = view.dates[docs]
@@ -203,7 +192,7 @@ def _rank(req, view, parsed, final, start, stop) -> list:
     hits = []
     for docnum, score in page:
         stored = searcher.stored_fields(docnum)
-        explanation = view.explain(parsed, docnum, score) if req.explain else None
+        explanation = rel.explain(parsed.query, docnum, score) if req.explain and parsed.query is not None else None
         hits.append(Hit(
             id=stored["id"], title=stored["title"], date=stored.get("date") or None, author=stored.get("author", ""),
             url=stored.get("url", ""), score=float(score),
@@ -213,6 +202,12 @@ def _rank(req, view, parsed, final, start, stop) -> list:
             countries=tuple(split_facet(stored.get("country"))), people=tuple(split_facet(stored.get("person"))),
             topics=tuple(split_facet(stored.get("topic"))), explanation=explanation))
     return hits
+
+
+def _unscored(node) -> bool:
+    """Whether a query tree has no word that scores (None, or only filters and exclusions)."""
+    from .nodes import positive_words
+    return node is None or not any(set(w.fields) & {"title", "body", "tags"} for w in positive_words(node))
 
 
 def _timeline(view: IndexView, final: np.ndarray) -> tuple:

@@ -543,6 +543,7 @@ class IndexView:
         self._speller: Optional[Speller] = None
         self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
         self._ranker = None
+        self._relevance: dict = {}
         self._maps = []  # the segment files preload mapped, kept open for the life of the view
         self._stop = threading.Event()
         self.preloaded: list = []  # (part's file name, bytes mapped) in the order preload mapped them
@@ -554,6 +555,23 @@ class IndexView:
         if s is None:
             s = self._local.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
         return s
+
+    def relevance(self, tuning=None):
+        """The scorer of query trees (search.relevance) for a tuning (the product's by default), made once."""
+        from .relevance import Relevance
+        from .tuning import DEFAULT
+        tuning = tuning or DEFAULT
+        got = self._relevance.get(tuning)
+        if got is None:
+            with self._cache_lock:
+                got = self._relevance.get(tuning)
+                if got is None:
+                    got = self._relevance[tuning] = Relevance(self, tuning)
+        return got
+
+    def facet_values(self, facet: str) -> list:
+        """Every value of a facet in this generation (the parser resolves person:tokaev against them)."""
+        return self.facets[facet].values if facet in self.facets else []
 
     @property
     def ranker(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from search.errors import BadQuery
 from search.query import build_request
 
+MAX_Q_CHARS = 2000  # a web request's query text at most (the library and `casearch eval` take longer ones)
 KNOWN = {"q", "country", "person", "topic", "author", "from", "to", "sort", "page", "per_page", "explain"}
 SINGLE = ("q", "author", "from", "to", "sort", "page", "per_page", "explain")
 
@@ -17,6 +18,8 @@ def parse(args, default_per_page=None):
     for name in SINGLE:
         if len(args.getlist(name)) > 1:
             raise BadQuery(f"parameter {name} is given more than once")
+    if len(args.get("q", "")) > MAX_Q_CHARS:
+        raise BadQuery(f"q is longer than {MAX_Q_CHARS:,} characters")
     explain = args.get("explain", "") in ("1", "true", "yes", "on")
     return build_request(
         q=args.get("q", ""), country=args.getlist("country"), person=args.getlist("person"),

@@ -1,0 +1,482 @@
+"""Query tree -> matching documents and their scores: BM25F, proximity, and the parts of each score.
+
+In: a tree of search.nodes and an open IndexView. Out: a boolean mask of the matching documents, the
+best of them in order with their scores, and on request the parts each score is made of.
+
+- A `Word` scores as BM25F (Robertson & Zaragoza): its frequency in each field, taken as the largest
+  over the terms standing for it (stem, name keys, aliases: the same token indexed under several terms
+  counts once), is normalised by that field's length and weighted by the field; one saturation with k1 over
+  the sum; idf = ln(1 + (N - df + 0.5) / (df + 0.5)) with df the documents holding any of its terms.
+- `All`, `Any` and `AtLeast` add their children's scores; a phrase or w/N adds its words' scores in the
+  documents where they stand together; `Not` and `Facet` only filter.
+- Proximity: among the `rerank_depth` best documents, adjacent query words standing within
+  `proximity_window` words of each other in the title or body add min(idf) * c (k1 + 1) / (c + k1) per
+  pair of words, c the number of such meetings (weighted as the fields are), times `proximity`.
+
+Positions come from `view.read_positions`, postings from `view.term_postings` (both cached per
+generation). This module does not parse, page or render; it does not know whoosh's files.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .nodes import All, Any, AtLeast, Every, Facet, Near, Not, Phrase, Word, positive_words
+from .ranking import _lengths
+from .tuning import DEFAULT, Tuning
+from .view import ByteCache, read_positions
+
+SCORED = ("title", "body", "tags")  # the fields BM25F adds up; others (author) only match
+SPAN_FIELDS = ("title", "body")  # where w/N and proximity look for words near each other
+POS_BITS = 32
+BIAS = 1 << 16  # added to positions in sloppy phrase matching (position - offset stays positive)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A node's evaluation: which documents match, and their scores (dense, over all documents)."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+
+
+class Relevance:
+    """Matches and scores query trees over one IndexView with one Tuning (made once per generation)."""
+
+    CACHE_MB = 96
+
+    def __init__(self, view, tuning: Tuning = DEFAULT):
+        self.view, self.t = view, tuning
+        reader = view.searcher.reader()
+        self.n = view.n
+        self.live_count = max(1, int(view.live.sum()))
+        leaves = [leaf for leaf, _ in reader.leaf_readers() if hasattr(leaf, "_perdoc")]
+        self.norm, self.boost = {}, {}
+        weights = {"title": tuning.title_weight, "body": 1.0, "tags": tuning.tags_weight}
+        bees = {"title": tuning.b_title, "body": tuning.b_body, "tags": 0.75}
+        for f in SCORED:
+            parts = [_lengths(leaf._perdoc, f, leaf.doc_count_all()) for leaf in leaves]
+            lengths = np.concatenate(parts) if parts else np.ones(self.n)
+            avg = (reader.field_length(f) / (self.n or 1)) or 1.0
+            b = bees[f]
+            # weight / (1 - b + b * length / average): a field's frequency times this is its share of tf
+            self.norm[f] = weights[f] / ((1 - b) + b * lengths / avg)
+            self.boost[f] = view.schema[f].format.field_boost or 1.0
+        self.weights = weights
+        self._cache = ByteCache(self.CACHE_MB << 20)
+
+    # --- words -----------------------------------------------------------------------------------
+
+    def _postings(self, w: Word) -> list:
+        """[(field, term, document numbers, frequencies)] of every (field, term) of a word in the index."""
+        out = []
+        reader = self.view.searcher.reader()
+        for f in w.fields:
+            if f in self.weights and self.weights[f] <= 0:
+                continue  # a field weighted 0 is not searched
+            for term in w.alts:
+                if (f, term) not in reader:
+                    continue
+                ids, weights = self.view.term_postings(f, term)
+                if ids.size:
+                    out.append((f, term, ids, weights / self.boost.get(f, 1.0)))
+        return out
+
+    def word(self, w: Word) -> tuple:
+        """(document numbers, BM25F scores for weight 1, idf) of a word, cached."""
+        key = ("word", w.alts, w.fields)
+        got = self._cache.get(key)
+        if got is not None:
+            return got
+        post = self._postings(w)
+        if not post:
+            got = (np.zeros(0, np.int64), np.zeros(0), 0.0)
+        else:
+            docs = np.unique(np.concatenate([p[2] for p in post]))
+            df = int(np.count_nonzero(self.view.live[docs]))
+            idf = math.log(1 + (self.live_count - df + 0.5) / (df + 0.5))
+            tf = np.zeros(docs.size)
+            for f in SCORED:
+                per = None
+                for pf, _, ids, freq in post:
+                    if pf != f:
+                        continue
+                    at = np.searchsorted(docs, ids)
+                    per = np.zeros(docs.size) if per is None else per
+                    per[at] = np.maximum(per[at], freq)
+                if per is not None and self.weights[f] > 0:
+                    tf += per * self.norm[f][docs]
+            k1 = self.t.k1
+            got = (docs, idf * tf * (k1 + 1) / (tf + k1), idf)
+        self._cache.put(key, got, got[0].nbytes + got[1].nbytes + 64)
+        return got
+
+    # --- matching and scoring the tree -------------------------------------------------------------
+
+    def evaluate(self, node) -> Scored:
+        """The documents a tree matches (deleted ones included: the caller masks them) and their scores."""
+        key = ("node", node)
+        got = self._cache.get(key)
+        if got is None:
+            got = self._evaluate(node)
+            self._cache.put(key, got, got.mask.nbytes + got.scores.nbytes + 64)
+        return got
+
+    def _evaluate(self, node) -> Scored:
+        n = self.n
+        if isinstance(node, Word):
+            docs, scores, _ = self.word(node)
+            mask = np.zeros(n, dtype=bool)
+            out = np.zeros(n)
+            mask[docs] = True
+            out[docs] = scores * node.weight
+            for f in node.fields:
+                if f not in SCORED:  # author: matches, adds nothing
+                    for term in node.alts:
+                        mask[self.view.term_ids(f, term)] = True
+            return Scored(mask, out)
+        if isinstance(node, (Any, All, AtLeast)):
+            mask = np.zeros(n, dtype=bool) if not isinstance(node, All) else np.ones(n, dtype=bool)
+            scores = np.zeros(n)
+            counts = np.zeros(n, dtype=np.int32) if isinstance(node, AtLeast) else None
+            for c in node.children:
+                if isinstance(c, Word) and not isinstance(node, All) and set(c.fields) <= set(SCORED):
+                    docs, s, _ = self.word(c)  # straight into the arrays: no dense pair per word
+                    scores[docs] += s * c.weight
+                    if counts is not None:
+                        counts[docs] += 1
+                    else:
+                        mask[docs] = True
+                    continue
+                sub = self.evaluate(c)
+                scores += sub.scores
+                if isinstance(node, All):
+                    mask &= sub.mask
+                elif counts is not None:
+                    counts += sub.mask
+                else:
+                    mask |= sub.mask
+            if counts is not None:
+                mask = counts >= node.need
+            if not isinstance(node, Any):
+                scores *= mask
+            return Scored(mask, scores)
+        if isinstance(node, Not):
+            return Scored(~self.evaluate(node.child).mask, np.zeros(n))
+        if isinstance(node, Every):
+            return Scored(np.ones(n, dtype=bool), np.zeros(n))
+        if isinstance(node, Facet):
+            return Scored(self.view.facets[node.facet].mask_any(node.values).copy(), np.zeros(n))
+        if isinstance(node, (Phrase, Near)):
+            words = [w for w in positive_words(node)]
+            cand = self.view.live.copy()
+            scores = np.zeros(n)
+            for w in (node.words if isinstance(node, Phrase) else (node.left, node.right)):
+                sub = self.evaluate(w)
+                cand &= sub.mask
+            for w in words:
+                docs, s, _ = self.word(w)
+                scores[docs] += s * w.weight
+            mask = np.zeros(n, dtype=bool)
+            mask[self.span_docs(node, np.flatnonzero(cand))] = True
+            return Scored(mask, scores * mask)
+        raise TypeError(f"not a query node: {type(node).__name__}")
+
+    # --- positions ----------------------------------------------------------------------------------
+
+    def keys(self, w: Word, field: str, docs: np.ndarray) -> np.ndarray:
+        """Sorted (document << 32 | position) of a word's occurrences in a field, in the given documents."""
+        reader = self.view.searcher.reader()
+        parts = []
+        for term in w.alts:
+            if (field, term) in reader:
+                d, p = read_positions(reader, field, term, docs)
+                if d.size:
+                    parts.append((d << POS_BITS) | p)
+        if not parts:
+            return np.zeros(0, np.int64)
+        return np.unique(np.concatenate(parts)) if len(parts) > 1 else np.sort(parts[0])
+
+    def spans(self, node, field: str, docs: np.ndarray) -> tuple:
+        """(start keys, end keys) of a node's matches in a field: a word's occurrences, a phrase's matches,
+        the union for Any (operands of w/N)."""
+        if isinstance(node, Word):
+            k = self.keys(node, field, docs)
+            return k, k
+        if isinstance(node, Phrase):
+            return self._phrase_spans(node, field, docs)
+        if isinstance(node, Any):
+            got = [self.spans(c, field, docs) for c in node.children]
+            starts = np.concatenate([g[0] for g in got])
+            ends = np.concatenate([g[1] for g in got])
+            order = np.argsort(starts, kind="stable")
+            return starts[order], ends[order]
+        raise TypeError(f"{type(node).__name__} has no positions")
+
+    def _phrase_spans(self, p: Phrase, field: str, docs: np.ndarray) -> tuple:
+        keys = [self.keys(w, field, docs) for w in p.words]
+        if any(k.size == 0 for k in keys):
+            empty = np.zeros(0, np.int64)
+            return empty, empty
+        # Lucene's rule: with v = position - offset, one occurrence per word and max(v) - min(v) <= slop
+        if p.slop == 0:
+            starts = keys[0]
+            for k, o in zip(keys[1:], p.offsets[1:]):
+                starts = starts[np.isin(starts + o, k)]
+            return starts, starts + p.offsets[-1]
+        # BIAS keeps position - offset from borrowing from the document bits
+        return _sloppy([k + (BIAS - o) for k, o in zip(keys, p.offsets)], p.slop, p.offsets[-1])
+
+    def span_docs(self, node, cand: np.ndarray) -> np.ndarray:
+        """The candidate documents where a phrase or a w/N holds in one of its fields."""
+        if cand.size == 0:
+            return cand
+        fields = node.fields if isinstance(node, Phrase) else SPAN_FIELDS
+        found = []
+        for f in fields:
+            if isinstance(node, Phrase):
+                starts, _ = self._phrase_spans(node, f, cand)
+            else:
+                starts = self._near_starts(node, f, cand)
+            if starts.size:
+                found.append(starts >> POS_BITS)
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+    def _near_starts(self, node: Near, field: str, docs: np.ndarray) -> np.ndarray:
+        """Start keys of the left operand's matches that have the right operand within the distance."""
+        ls, le = self.spans(node.left, field, docs)
+        rs, re_ = self.spans(node.right, field, docs)
+        if not ls.size or not rs.size:
+            return np.zeros(0, np.int64)
+        d = node.distance
+        order = np.sort(rs)
+        # right after left: a right start in (left end, left end + d]
+        after = np.searchsorted(order, le + d, side="right") > np.searchsorted(order, le, side="right")
+        if node.ordered:
+            return ls[after]
+        ends = np.sort(re_)
+        # right before left: a right end in [left start - d, left start)
+        before = np.searchsorted(ends, ls, side="left") > np.searchsorted(ends, ls - d, side="left")
+        return ls[after | before]
+
+    # --- ranking ------------------------------------------------------------------------------------
+
+    def top(self, node, allowed: np.ndarray, start: int, stop: int) -> list:
+        """[(docnum, score)] of ranks start..stop among the allowed documents, best first (ties by number)."""
+        ev = self.evaluate(node)
+        docs = np.flatnonzero(allowed & ev.mask)
+        if docs.size == 0 or stop <= start:
+            return []
+        s = ev.scores[docs]
+        expansion = self.feedback(node, allowed)
+        if expansion:
+            s = s + self._expansion_scores(expansion, docs)
+        depth = max(stop, self.t.rerank_depth if self.t.proximity > 0 else 0)
+        if depth < docs.size:
+            keep = np.argpartition(-s, depth - 1)[:depth]
+            cutoff = s[keep].min()
+            keep = np.flatnonzero(s >= cutoff)
+            docs, s = docs[keep], s[keep]
+        order = np.lexsort((docs, -s))
+        docs, s = docs[order], s[order]
+        if self.t.proximity > 0:
+            head = min(docs.size, self.t.rerank_depth)
+            bonus = self.proximity(node, docs[:head])
+            if bonus is not None:
+                s = s.copy()
+                s[:head] += bonus
+                order = np.lexsort((docs, -s))
+                docs, s = docs[order], s[order]
+        return [(int(d), float(x)) for d, x in zip(docs[start:stop], s[start:stop])]
+
+    # --- pseudo-relevance feedback ----------------------------------------------------------------------
+
+    def feedback(self, node, allowed: np.ndarray) -> tuple:
+        """((Word, weight), ...) added to a long query: the terms of its best documents (RM3's relevance
+        model: each document's share of the first-pass score times the term's share of the document),
+        weighted against the query's words as feedback_weight to 1 - feedback_weight. Empty when off, for
+        short queries and for queries with operators."""
+        t = self.t
+        if t.feedback_docs <= 0 or not isinstance(node, (Any, AtLeast)):
+            return ()
+        words = [c for c in node.children if isinstance(c, Word)]
+        if len(words) != len(node.children) or len(words) <= t.short_query_words:
+            return ()
+        key = ("feedback", node, hash(np.packbits(allowed).tobytes()))
+        got = self._cache.get(key)
+        if got is not None:
+            return got
+        ev = self.evaluate(node)
+        docs = np.flatnonzero(allowed & ev.mask)
+        got = ()
+        if docs.size:
+            s = ev.scores[docs]
+            best = docs[np.lexsort((docs, -s))[:t.feedback_docs]]
+            got = self._relevance_model(words, best, ev.scores[best])
+        self._cache.put(key, got, 64 * (len(got) + 1))
+        return got
+
+    def _relevance_model(self, words: list, docs: np.ndarray, scores: np.ndarray) -> tuple:
+        from . import analysis
+        searcher = self.view.searcher
+        total = float(scores.sum()) or 1.0
+        model: dict = {}
+        for d, sc in zip(docs.tolist(), scores.tolist()):
+            stored = searcher.stored_fields(d)
+            raw = analysis.terms(stored.get("title", "") + "\n" + stored.get("body", ""), stemmed=False)
+            kept = [analysis.stem(w) for w in raw if w not in analysis.QUERY_STOPWORDS and len(w) > 2
+                    and not w[:1].isdigit()]
+            if not kept:
+                continue
+            share = sc / total / len(kept)
+            for term in kept:
+                model[term] = model.get(term, 0.0) + share
+        asked = {a for w in words for a in w.alts}
+        ranked = sorted(((p, term) for term, p in model.items() if term not in asked), reverse=True)
+        ranked = ranked[:self.t.feedback_terms]
+        mass = sum(p for p, _ in ranked)
+        if not mass:
+            return ()
+        lam = self.t.feedback_weight
+        # the query's words weigh 1 each: the feedback terms share lam / (1 - lam) of the query's weight
+        scale = lam / (1 - lam) * sum(w.weight for w in words) / mass
+        return tuple((Word(term, (term,)), p * scale) for p, term in ranked)
+
+    def _expansion_scores(self, expansion: tuple, docs: np.ndarray) -> np.ndarray:
+        """The feedback terms' part of the score of the given (sorted) documents."""
+        out = np.zeros(docs.size)
+        for w, weight in expansion:
+            ids, sc, _ = self.word(w)
+            at = np.searchsorted(ids, docs)
+            hit = (at < ids.size) & (ids[np.minimum(at, ids.size - 1)] == docs)
+            out[hit] += sc[at[hit]] * weight
+        return out
+
+    def pairs(self, node) -> list:
+        """Adjacent positive words of the query (distinct terms), the pairs proximity looks at."""
+        words = [w for w in positive_words(node) if set(w.fields) & set(SPAN_FIELDS) and w.alts]
+        return [(a, b) for a, b in zip(words, words[1:]) if set(a.alts).isdisjoint(b.alts)]
+
+    def proximity(self, node, docs: np.ndarray, per_pair: bool = False):
+        """The proximity part of the score of each document (sorted or not), None without pairs; with
+        per_pair, also [(word, word, part per document)]."""
+        pairs = self.pairs(node)
+        if not pairs or docs.size == 0:
+            return None
+        order = np.argsort(docs)
+        sdocs = docs[order]
+        window, k1 = self.t.proximity_window, self.t.k1
+        total = np.zeros(docs.size)
+        parts = []
+        keys = {}
+        for a, b in pairs:
+            count = np.zeros(docs.size)
+            for f in SPAN_FIELDS:
+                ka = keys.setdefault((a, f), self.keys(a, f, sdocs))
+                kb = keys.setdefault((b, f), self.keys(b, f, sdocs))
+                if not ka.size or not kb.size:
+                    continue
+                near = np.searchsorted(kb, ka + window, side="right") > np.searchsorted(kb, ka - window)
+                met = ka[near] >> POS_BITS
+                if met.size:  # every meeting counts, weighted as its field
+                    uniq, c = np.unique(met, return_counts=True)
+                    count[np.searchsorted(sdocs, uniq)] += c * self.weights[f]
+            idf = min(self.word(a)[2], self.word(b)[2])
+            part = self.t.proximity * idf * count * (k1 + 1) / (count + k1)
+            total += part
+            if per_pair:
+                parts.append((a, b, part))
+        out = np.empty(docs.size)
+        out[order] = total
+        if per_pair:
+            return out, [(a, b, _unsort(p, order)) for a, b, p in parts]
+        return out
+
+    # --- explain ------------------------------------------------------------------------------------
+
+    def explain(self, node, docnum: int, score: float) -> dict:
+        """The parts of one hit's score: each matched word's BM25F part (with the terms and fields it
+        matched) and each proximity pair's part; `score` is their sum."""
+        parts = []
+        self._explain(node, docnum, parts)
+        if self.t.proximity > 0:
+            got = self.proximity(node, np.array([docnum]), per_pair=True)
+            rank = None
+            if got is not None:
+                _, per = got
+                rank = per
+            for a, b, p in rank or ():
+                if p[0] > 0:
+                    parts.append({"kind": "proximity", "words": [a.text, b.text], "score": float(p[0])})
+        total = sum(p["score"] for p in parts)
+        return {"score": round(score, 6), "sum": round(total, 6),
+                "parts": [dict(p, score=round(p["score"], 6)) for p in parts],
+                "matched": [m for p in parts for m in p.get("matched", ())]}
+
+    def _explain(self, node, doc: int, parts: list) -> None:
+        if isinstance(node, Word):
+            docs, scores, idf = self.word(node)
+            i = int(np.searchsorted(docs, doc))
+            if i < docs.size and docs[i] == doc and scores[i] > 0:
+                matched = []
+                for f, term, ids, freq in self._postings(node):
+                    j = int(np.searchsorted(ids, doc))
+                    if j < ids.size and ids[j] == doc:
+                        matched.append({"field": f, "term": term, "tf": int(freq[j])})
+                parts.append({"kind": "word", "word": node.text, "idf": round(idf, 4),
+                              "score": float(scores[i] * node.weight), "matched": matched})
+            return
+        if isinstance(node, (Not, Facet, Every)):
+            return
+        if isinstance(node, (Phrase, Near)):
+            if self.evaluate(node).mask[doc]:
+                for w in positive_words(node):
+                    self._explain(w, doc, parts)
+            return
+        if not self.evaluate(node).mask[doc]:
+            return
+        for c in node.children:
+            if isinstance(c, Word) or self.evaluate(c).mask[doc]:
+                self._explain(c, doc, parts)
+
+
+def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    out = np.empty(values.size)
+    out[order] = values
+    return out
+
+
+def _sloppy(rel: list, slop: int, width: int) -> tuple:
+    """(start keys, end keys) where one key of each list lies within `slop` of the others (same document).
+
+    Two words: each key of the first with the nearest of the second, with numpy. More: per document, the
+    smallest window holding one key of every list (a sweep over their merged keys).
+    """
+    if len(rel) == 2:
+        a, b = rel
+        lo = np.searchsorted(b, a - slop)
+        hi = np.searchsorted(b, a + slop, side="right")
+        ok = (hi > lo) & ((a >> POS_BITS) == (b[np.minimum(lo, b.size - 1)] >> POS_BITS))
+        starts = a[ok] - BIAS
+        return starts, starts + width + slop
+    tagged = sorted((int(k), i) for i, r in enumerate(rel) for k in r.tolist())
+    need = len(rel)
+    starts = []
+    have: dict = {}
+    left = 0
+    for right in range(len(tagged)):
+        k, i = tagged[right]
+        have[i] = have.get(i, 0) + 1
+        while len(have) == need:
+            lk, li = tagged[left]
+            if (k >> POS_BITS) == (lk >> POS_BITS) and k - lk <= slop:
+                starts.append(lk - BIAS)
+                break
+            have[li] -= 1
+            if not have[li]:
+                del have[li]
+            left += 1
+    s = np.unique(np.array(starts, dtype=np.int64))
+    return s, s + width + slop
