@@ -282,21 +282,33 @@ def verify_cmd(index_dir):
 
 
 @main.command("eval")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Measure another relevance setting (search/tuning.py), e.g. --set k1=1.2; repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @user_errors
-def eval_cmd(folder, as_json):
-    """Measure ranking on a BEIR-layout folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).
+def eval_cmd(folders, settings, as_json):
+    """Measure ranking on BEIR-layout folders (corpus.jsonl, queries.jsonl, qrels/test.tsv), beside plain BM25.
 
-    Example: casearch eval ../shared/eval/cranfield
+    Example: casearch eval ../shared/eval/cranfield ../shared/eval/cisi
     """
     from .evaluate import evaluate
-    res = evaluate(folder, progress=BarProgress())
+    from .tuning import DEFAULT
+    try:
+        tuning = DEFAULT.with_settings(settings)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    results = [evaluate(folder, progress=BarProgress(), tuning=tuning) for folder in folders]
     if as_json:
-        click.echo(json.dumps(res, indent=1))
+        click.echo(json.dumps(results[0] if len(results) == 1 else results, indent=1))
         return
-    for k, v in res["metrics"].items():
-        click.echo(f"{k:<12} {v:.4f}")
+    if tuning.changed():
+        click.echo("settings: " + ", ".join(f"{k}={v}" for k, v in tuning.changed().items()))
+    click.echo(f"{'collection':<16} {'ranking':<18} {'ndcg@10':>8} {'recall@100':>10} {'mrr@10':>8}")
+    for res in results:
+        for label, m in (("casearch", res["metrics"]), (res["baseline"]["name"], res["baseline"])):
+            click.echo(f"{res['collection'][:16]:<16} {label:<18} {m['ndcg@10']:>8.4f} {m['recall@100']:>10.4f} "
+                       f"{m['mrr@10']:>8.4f}")
 
 
 @main.command("bench")

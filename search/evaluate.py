@@ -5,7 +5,8 @@ In: a folder with `corpus.jsonl` ({"_id", "title", "text"}), `queries.jsonl` ({"
 MRR@10 for the product and for SQLite FTS5 BM25, per-query figures, counts, time).
 The product is measured through its own pipeline, as a user meets it: the corpus is written as JSONL
 records, indexed by `indexer.build_index` into a temporary folder and searched with
-`query.build_request` + `query.run`, exactly like the web page and the API. The baseline is SQLite FTS5
+`query.build_request` + `query.run`, exactly like the web page and the API (queries of any length: a
+paragraph is searched whole). The baseline is SQLite FTS5
 (`porter unicode61`, `bm25()` with default weights) over the same title and text, each query an OR of its
 words. This module does not tune anything, cache indexes between runs or touch the user's index.
 """
@@ -28,6 +29,7 @@ from .models import Rejected
 from .query import build_request, run
 from .sources.common import clean_text
 from .sources.records import make_article
+from .tuning import DEFAULT, Tuning
 from .view import IndexView
 
 CORPUS, QUERIES, QRELS = "corpus.jsonl", "queries.jsonl", "qrels/test.tsv"
@@ -220,8 +222,10 @@ def _as_record(_id: str, title: str, text: str) -> dict:
 
 # --- the two runs --------------------------------------------------------------------------------
 
-def rank_product(col: Collection, workdir: Path, depth: int, progress: Progress) -> dict:
-    """Index the corpus with the product's own pipeline and return {query id: ranked doc ids}."""
+def rank_product(col: Collection, workdir: Path, depth: int, progress: Progress,
+                 tunings: Optional[dict] = None) -> dict:
+    """Index the corpus with the product's own pipeline and return {query id: ranked doc ids}; with
+    `tunings` ({label: Tuning}), {label: {query id: ranked doc ids}} from the same index."""
     src = workdir / "corpus.jsonl"
     with open(src, "w", encoding="utf-8") as fh:
         for _id, (title, text) in col.docs.items():
@@ -229,28 +233,30 @@ def rank_product(col: Collection, workdir: Path, depth: int, progress: Progress)
     index_dir = workdir / "index"
     build_index([str(src)], str(index_dir), full=True, strict=True, progress=progress)
     view = IndexView(str(index_dir))
-    rankings = {}
+    runs = {}
     try:
-        progress.start("Searching (casearch)", len(col.queries))
-        per_page = min(depth, config.get("max_per_page"))  # the largest page the API serves
-        for qid, text in col.queries.items():
-            ids, page = [], 1
-            while len(ids) < depth:
-                try:
-                    req = build_request(q=text, per_page=per_page, page=page)
-                except BadQuery as e:
-                    raise BadInput(f"{QUERIES}: query {qid!r} cannot be searched: {e}") from e
-                hits = run(req, view).hits
-                ids.extend(h.id for h in hits)
-                if len(hits) < req.per_page:
-                    break
-                page += 1
-            rankings[qid] = ids[:depth]
-            progress.advance()
-        progress.finish()
+        for label, tuning in (tunings or {"casearch": DEFAULT}).items():
+            rankings = runs[label] = {}
+            progress.start(f"Searching ({label})", len(col.queries))
+            per_page = min(depth, config.get("max_per_page"))  # the largest page the API serves
+            for qid, text in col.queries.items():
+                ids, page = [], 1
+                while len(ids) < depth:
+                    try:
+                        req = build_request(q=text, per_page=per_page, page=page)
+                    except BadQuery as e:  # not from the text: build_request takes any length of query
+                        raise BadInput(f"{QUERIES}: query {qid!r} cannot be searched: {e}") from e
+                    hits = run(req, view, tuning).hits
+                    ids.extend(h.id for h in hits)
+                    if len(hits) < req.per_page:
+                        break
+                    page += 1
+                rankings[qid] = ids[:depth]
+                progress.advance()
+            progress.finish()
     finally:
         view.close()
-    return rankings
+    return runs if tunings else runs["casearch"]
 
 
 def fts5_or_query(text: str) -> str:
@@ -291,13 +297,14 @@ def rank_baseline(col: Collection, depth: int, progress: Progress) -> dict:
     return rankings
 
 
-def evaluate(folder: str, progress: Optional[Progress] = None, depth: int = 100) -> dict:
+def evaluate(folder: str, progress: Optional[Progress] = None, depth: int = 100, tuning: Tuning = DEFAULT) -> dict:
     """Measure the product's ranking on a BEIR-layout folder, next to a plain BM25 baseline.
 
     Args:
         folder: holds corpus.jsonl, queries.jsonl and qrels/test.tsv.
         progress: receives the steps (indexing, searching) and warnings.
         depth: results taken per query (the cut-off of recall).
+        tuning: the relevance settings measured (the product's by default).
     Returns:
         {"collection", "documents", "queries" (evaluated: those with a relevant judgment),
          "metrics": {"ndcg@10", "recall@100", "mrr@10"}, "baseline": {"name", the same three},
@@ -311,10 +318,10 @@ def evaluate(folder: str, progress: Optional[Progress] = None, depth: int = 100)
     t0 = time.perf_counter()
     col = read_collection(folder, progress)
     with tempfile.TemporaryDirectory(prefix="casearch-eval-") as tmp:
-        product = rank_product(col, Path(tmp), depth, progress)
+        product = rank_product(col, Path(tmp), depth, progress, {"casearch": tuning})["casearch"]
     baseline = rank_baseline(col, depth, progress)
     metrics, per_query = score_run(product, col.qrels, depth)
     base_metrics, _ = score_run(baseline, col.qrels, depth)
     return {"collection": col.name, "documents": len(col.docs), "queries": len(col.queries),
-            "metrics": metrics, "baseline": {"name": BASELINE, **base_metrics},
+            "metrics": metrics, "baseline": {"name": BASELINE, **base_metrics}, "tuning": tuning.changed(),
             "seconds": round(time.perf_counter() - t0, 4), "per_query": per_query}

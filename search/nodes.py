@@ -103,6 +103,12 @@ class Parsed:
         return frozenset(t for w in positive_words(self.query) if {"title", "body"} & set(w.fields)
                          for t in w.alts)
 
+    def loose_terms(self) -> frozenset:
+        """The highlight terms of the words outside phrases and w/N (marked one by one)."""
+        inside = {w for n in self.phrases() for w in positive_words(n)}
+        return frozenset(t for w in positive_words(self.query) if w not in inside
+                         and {"title", "body"} & set(w.fields) for t in w.alts)
+
     def phrases(self) -> tuple:
         """Phrase and Near nodes outside a Not: the snippet marks their whole match."""
         return tuple(n for n in walk(self.query, skip_not=True) if isinstance(n, (Phrase, Near)))

@@ -37,7 +37,8 @@ KNOWN_FIELDS = tuple(TEXT_FIELD_NAMES) + tuple(FACETS)
 # the syntax: a quoted phrase with an optional slop, parentheses, w/N and pre/N, a field name, or a run of
 # other characters (a word, possibly with a trailing * and a leading - that excludes it)
 _LEX = re.compile(r'''
-    (?P<phrase>"[^"]*")(?:~(?P<slop>\d+))?
+    (?P<neg>(?<![^\s(])-(?=[^\s\-]))
+  | (?P<phrase>"[^"]*")(?:~(?P<slop>\d+))?
   | (?P<open>\()
   | (?P<close>\))
   | (?P<near>(?i:w|within|near|pre)/(?P<dist>\d+))(?=[\s()"]|$)
@@ -77,10 +78,10 @@ class _Parser:
             return Parsed(None)
         if not re.search(r"\w", text):
             return Parsed(None, notices=("The query has no words to search for; showing every article.",))
-        if not _OPERATOR.search(text):
-            return self._finish(*self._plain(re.sub(r'["()]', " ", text)))
         if not _balanced(text):
             self.notices.append("Unbalanced quotes or parentheses: the query was searched as plain words.")
+            return self._finish(*self._plain(re.sub(r'["()]', " ", text)))
+        if not _OPERATOR.search(text):
             return self._finish(*self._plain(re.sub(r'["()]', " ", text)))
         tokens = [m for m in _LEX.finditer(text)]
         self.tokens, self.i = tokens, 0
@@ -101,12 +102,7 @@ class _Parser:
                 if fallback is not None:
                     return self._finish(tree, All((fallback,) + others))
                 return self._finish(tree, None)
-        fallback = None
-        plain_words = [n for n in walk(tree) if isinstance(n, Word)]
-        if (len(set(plain_words)) > 1 and not any(isinstance(n, (Phrase, Near, Not, Facet)) for n in walk(tree))
-                and all(w.fields == TEXT for w in plain_words)):
-            fallback = Any(tuple(dict.fromkeys(plain_words)))  # a pasted sentence with brackets
-        return self._finish(tree, fallback)
+        return self._finish(tree, None)  # operators are taken as typed: no falling back to any word
 
     def _finish(self, tree, fallback) -> Parsed:
         notices = list(self.notices)
@@ -201,23 +197,18 @@ class _Parser:
                 self.i += 1
                 continue
             negate = False
-            if word == "NOT":
+            if word == "NOT" or tok.group("neg"):  # NOT Putin, -Putin, -"a b", -(a b), -country:x
                 self.i += 1
                 negate = True
-            elif word and word.startswith("-") and len(word) > 1 and word[1] not in "-":
-                negate = True  # -Putin: the word token continues after the dash
-            elif word == "-":
-                self.i += 1
-                continue
-            node = self._item(fields, strip_dash=negate and word != "NOT")
+            node = self._item(fields)
             if node is not None:
                 items.append(Not(node) if negate else node)
         if not items:
             return None
         return items[0] if len(items) == 1 else All(tuple(items))
 
-    def _item(self, fields, strip_dash: bool = False):
-        left = self._or(fields, strip_dash)
+    def _item(self, fields):
+        left = self._or(fields)
         while True:
             tok = self._peek()
             if tok is None or not tok.group("near"):
@@ -236,8 +227,8 @@ class _Parser:
                 continue
             left = Near(left, right, max(dist, 1), ordered)
 
-    def _or(self, fields, strip_dash: bool = False):
-        parts = [self._primary(fields, strip_dash)]
+    def _or(self, fields):
+        parts = [self._primary(fields)]
         while True:
             tok = self._peek()
             nxt = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
@@ -250,7 +241,7 @@ class _Parser:
             return None
         return parts[0] if len(parts) == 1 else Any(tuple(dict.fromkeys(parts)))
 
-    def _primary(self, fields, strip_dash: bool = False):
+    def _primary(self, fields):
         tok = self._peek()
         if tok is None:
             return None
@@ -266,9 +257,10 @@ class _Parser:
         if tok.group("phrase"):
             slop = tok.group("slop")
             return self._phrase(tok.group("phrase")[1:-1], int(slop) if slop else 0, fields)
+        if tok.group("neg"):  # a dash inside a group: -(a -b)
+            node = self._primary(fields)
+            return Not(node) if node is not None else None
         word = tok.group("word")
-        if strip_dash:
-            word = word[1:]
         if word in ("OR", "NOT"):  # an operator with nothing to apply to: read as nothing
             return None
         return self._words(word, fields)
@@ -303,7 +295,7 @@ class _Parser:
             return self._primary(TEXT_FIELD_NAMES[key])
         self.notices.append(f"There is no field “{name}”: it was searched as a word. Fields: "
                             f"{', '.join(KNOWN_FIELDS)}.")
-        name_word = self._words(name, fields)
+        name_word = self._words(name, fields, correct=False)
         rest = self._primary(fields)
         parts = tuple(p for p in (name_word, rest) if p is not None)
         return None if not parts else parts[0] if len(parts) == 1 else All(parts)

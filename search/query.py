@@ -189,16 +189,20 @@ def _rank(req, view, parsed, final, start, stop, tuning: Tuning = DEFAULT) -> li
         order = np.lexsort((docs, key, undated))  # dated first, then by date, ties by index order
         page = [(int(docs[i]), 0.0) for i in order[start:stop]]
     terms = parsed.highlight_terms()
+    phrases = parsed.phrases()
+    loose = parsed.loose_terms() if phrases else None
     hits = []
     for docnum, score in page:
         stored = searcher.stored_fields(docnum)
-        explanation = rel.explain(parsed.query, docnum, score) if req.explain and parsed.query is not None else None
+        explanation = (rel.explain(parsed.query, docnum, score, final) if req.explain and parsed.query is not None
+                       else None)
         hits.append(Hit(
             id=stored["id"], title=stored["title"], date=stored.get("date") or None, author=stored.get("author", ""),
             url=stored.get("url", ""), score=float(score),
             # a body none of whose words matched (a title-only hit) opens the snippet without a scan
             snippet=snippets.make_snippet(stored.get("body", ""),
-                                          terms if view.has_any("body", docnum, terms) else frozenset()),
+                                          terms if view.has_any("body", docnum, terms) else frozenset(),
+                                          phrases=phrases, loose=loose),
             countries=tuple(split_facet(stored.get("country"))), people=tuple(split_facet(stored.get("person"))),
             topics=tuple(split_facet(stored.get("topic"))), explanation=explanation))
     return hits

@@ -93,6 +93,8 @@ class Relevance:
         post = self._postings(w)
         if not post:
             got = (np.zeros(0, np.int64), np.zeros(0), 0.0)
+        elif self.t.model == "fieldsum":
+            got = self._fieldsum(post)
         else:
             docs = np.unique(np.concatenate([p[2] for p in post]))
             df = int(np.count_nonzero(self.view.live[docs]))
@@ -112,6 +114,29 @@ class Relevance:
             got = (docs, idf * tf * (k1 + 1) / (tf + k1), idf)
         self._cache.put(key, got, got[0].nbytes + got[1].nbytes + 64)
         return got
+
+    def _fieldsum(self, post: list) -> tuple:
+        """The old ranking, for comparison: whoosh's BM25F, a BM25 per field (idf ln(N / (df + 1)) + 1 of
+        that field's term, frequency times the field's weight), the best term per field, summed over fields."""
+        docs = np.unique(np.concatenate([p[2] for p in post]))
+        total = np.zeros(docs.size)
+        k1, n = self.t.k1, self.live_count
+        for f in SCORED:
+            best = None
+            for pf, _, ids, freq in post:
+                if pf != f:
+                    continue
+                idf = math.log(n / (ids.size + 1)) + 1
+                weighted = freq * self.weights[f]
+                # norm[f] holds weight / (1 - b + b * length / average)
+                sc = idf * weighted * (k1 + 1) / (weighted + k1 * self.weights[f] / self.norm[f][ids])
+                at = np.searchsorted(docs, ids)
+                best = np.zeros(docs.size) if best is None else best
+                best[at] = np.maximum(best[at], sc)
+            if best is not None:
+                total += best
+        df = int(np.count_nonzero(self.view.live[docs]))
+        return docs, total, math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     # --- matching and scoring the tree -------------------------------------------------------------
 
@@ -233,7 +258,8 @@ class Relevance:
         """The candidate documents where a phrase or a w/N holds in one of its fields."""
         if cand.size == 0:
             return cand
-        fields = node.fields if isinstance(node, Phrase) else SPAN_FIELDS
+        # tags hold facet values one after another: only an exact phrase is looked for there
+        fields = SPAN_FIELDS if not isinstance(node, Phrase) or node.slop else node.fields
         found = []
         for f in fields:
             if isinstance(node, Phrase):
@@ -396,11 +422,17 @@ class Relevance:
 
     # --- explain ------------------------------------------------------------------------------------
 
-    def explain(self, node, docnum: int, score: float) -> dict:
+    def explain(self, node, docnum: int, score: float, allowed=None) -> dict:
         """The parts of one hit's score: each matched word's BM25F part (with the terms and fields it
-        matched) and each proximity pair's part; `score` is their sum."""
+        matched), each feedback term's and each proximity pair's part; `score` is their sum."""
         parts = []
         self._explain(node, docnum, parts)
+        for w, weight in self.feedback(node, allowed) if allowed is not None else ():
+            ids, sc, idf = self.word(w)
+            i = int(np.searchsorted(ids, docnum))
+            if i < ids.size and ids[i] == docnum:
+                parts.append({"kind": "feedback", "word": w.text, "idf": round(idf, 4),
+                              "score": float(sc[i] * weight)})
         if self.t.proximity > 0:
             got = self.proximity(node, np.array([docnum]), per_pair=True)
             rank = None

@@ -14,11 +14,11 @@ from dataclasses import dataclass, fields, replace
 class Tuning:
     # --- the model: BM25F (Robertson & Zaragoza), one saturation over the weighted, per-field
     # length-normalised term frequencies; idf = ln(1 + (N - df + 0.5) / (df + 0.5)) over the union of fields
-    model: str = "bm25f"  # "bm25f", or "whoosh": the sum of per-field BM25 with whoosh's idf (the old ranking)
-    k1: float = 1.2
+    model: str = "bm25f"  # or "fieldsum": a BM25 per field with whoosh's idf, summed (the ranking before BM25F)
+    k1: float = 1.6
     b_title: float = 0.75
     b_body: float = 0.75
-    title_weight: float = 2.0
+    title_weight: float = 1.5
     tags_weight: float = 0.5  # facet values as text (the tags field); 0 leaves them out of the score
     # --- the query
     variant_keys: bool = True  # each word also matches its name-variant key (Tokaev ~ Tokayev ~ Токаев)
@@ -27,12 +27,12 @@ class Tuning:
     query_term_weight: bool = True  # a word typed twice in a long query weighs twice
     query_stopwords: bool = True  # a plain query drops function words (data/query_stopwords.txt) if others remain
     # --- proximity: adjacent query words near each other in a field add to the score (top documents only)
-    proximity: float = 1.0  # weight of the proximity part; 0 turns it off
-    proximity_window: int = 8  # words apart at most (either order)
+    proximity: float = 0.0  # weight of the proximity part; 0 turns it off
+    proximity_window: int = 5  # words apart at most (either order)
     rerank_depth: int = 100  # documents the proximity part is computed for (the best by BM25F)
     # --- pseudo-relevance feedback: words of the best documents added to a long query
     feedback_docs: int = 0  # 0 turns it off
-    feedback_terms: int = 20
+    feedback_terms: int = 10
     feedback_weight: float = 0.3
 
     def with_settings(self, pairs) -> "Tuning":

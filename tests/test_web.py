@@ -55,6 +55,7 @@ def test_multiselect_counts_ignore_their_own_facet(client):
     ("/api/search?q=x&sort=sideways", 400, "sort must be one of"),
     ("/api/search?q=x&page=1&page=2", 400, "parameter page is given more than once"),
     ("/api/search?q=x&page=1000000000", 400, "page"),
+    ("/api/search?q=" + "x" * 2001, 400, "q is longer than 2,000 characters"),
     ("/api/articles/no-such-id-000", 404, "no article with id"),
     ("/api/articles/..%2F..%2Fetc%2Fpasswd", 404, "no article with id"),
     ("/api/nothing-here", 404, ""),
@@ -131,7 +132,7 @@ def test_pagination_links_keep_every_parameter(client):
 def test_explain_toggle_shows_why(client):
     page = client.get("/?q=glacier&explain=1").get_data(as_text=True)
     assert 'name="explain" value="1" checked' in page
-    assert "Why: score" in page and "glacier in title" in page
+    assert "Why: score" in page and "glacier in title ×1" in page
     data = client.get("/api/search?q=glacier&explain=1").get_json()
     assert {"field": "title", "term": "glacier"} in [{k: m[k] for k in ("field", "term")}
                                                       for m in data["results"][0]["explanation"]["matched"]]

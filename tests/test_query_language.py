@@ -1,0 +1,209 @@
+"""The query language with exact hit order on small hand-written corpora: w/N, pre/N, Lucene's unordered
+"a b"~N, boolean combinations, facet fields resolved as a person types them, unknown fields, inflected
+Cyrillic names, phrase snippets and explanations that add up."""
+import pytest
+
+from search.indexer import build_index
+from search.nodes import Facet, Near, Phrase, Word
+from search.parsing import parse_query
+from search.query import build_request, run
+from search.tuning import Tuning
+from search.view import IndexView
+
+from .conftest import write_jsonl
+
+NEAR = [
+    {"id": "n1", "title": "Talks in Moscow", "body": "Tokayev met Putin in Moscow on Monday."},
+    {"id": "n2", "title": "Visit planned", "body": "Putin said that Tokayev would visit soon."},
+    {"id": "n3", "title": "A new school", "body": "Tokayev opened a school. Many weeks later, after long talks "
+                                                 "and several delays, Putin arrived."},
+    {"id": "n4", "title": "A short speech", "body": "Tokayev spoke to the students."},
+    {"id": "n5", "title": "Phone call", "body": "Mirziyoyev and Putin talked by phone about gas."},
+]
+
+
+@pytest.fixture(scope="module")
+def near_view(tmp_path_factory):
+    d = tmp_path_factory.mktemp("near")
+    build_index([str(write_jsonl(d / "n.jsonl", NEAR))], str(d / "index"))
+    return IndexView(str(d / "index"))
+
+
+def ids(view, q, **kw):
+    return [h.id for h in run(build_request(q, per_page=20, **kw), view).hits]
+
+
+@pytest.mark.parametrize("q,expected", [
+    ("Tokayev w/2 Putin", ["n1"]),            # "Tokayev met Putin": two words apart
+    ("Tokayev w/3 Putin", ["n2", "n1"]),      # "Putin said that Tokayev": three apart, the other order
+    ("Putin w/3 Tokayev", ["n2", "n1"]),      # either order (n2's shorter title ranks it first)
+    ("Tokayev pre/3 Putin", ["n1"]),          # Tokayev first
+    ("Putin pre/3 Tokayev", ["n2"]),
+    ("tokayev W/20 putin", ["n2", "n1", "n3"]),  # case of the operator does not matter
+    ("Tokayev within/2 Putin", ["n1"]),
+    ('"Tokayev Putin"', []),                  # the exact phrase
+    ('"Tokayev Putin"~1', ["n1"]),            # Lucene's slop: one move
+    ('"Tokayev Putin"~3', ["n1"]),            # reversed order costs two moves plus the distance
+    ('"Tokayev Putin"~4', ["n2", "n1"]),      # "Putin said that Tokayev": either order within 4 moves
+    ('"Putin Tokayev"~2', ["n2"]),            # "Putin said that Tokayev": in order, two words between
+    ("(Tokayev OR Mirziyoyev) w/2 Putin", ["n5", "n1"]),
+    ('"met Putin" w/3 Moscow', ["n1"]),       # a phrase as an operand
+    ("Tokayev w/3 Putin NOT Moscow", ["n2"]),
+    ("Tokayev w/3 Putin -Moscow", ["n2"]),
+    ("(Tokayev w/3 Putin) OR school", ["n3", "n2", "n1"]),  # a rare word outscores two common ones
+    ("school OR Tokayev w/2 Putin", ["n1"]),  # OR binds tightest: (school OR Tokayev) w/2 Putin
+    ("gas OR school spoke", []),               # (gas OR school) AND spoke: operators never fall back
+    ("Putin -(gas OR Moscow)", ["n2", "n3"]),
+    ("Putin -\"met Putin\"", ["n5", "n2", "n3"]),
+    ("(gas OR spoke) students", ["n4"]),
+])
+def test_proximity_and_boolean_operators(near_view, q, expected):
+    assert ids(near_view, q) == expected
+
+
+def test_proximity_trees():
+    q = parse_query("Tokayev pre/5 Putin").query
+    assert isinstance(q, Near) and (q.distance, q.ordered) == (5, True)
+    assert (q.left.text, q.right) == ("tokayev", Word("putin", ("putin", "~putin")))
+    assert parse_query("Tokayev w/3 Putin").query.ordered is False
+    p = parse_query('"water the agency"~2').query
+    assert isinstance(p, Phrase) and p.offsets == (0, 2) and p.slop == 2  # a stop word leaves a gap
+
+
+def test_phrase_snippet_marks_the_whole_phrase(near_view):
+    res = run(build_request('"met Putin"'), near_view)
+    assert res.hits[0].snippet == "Tokayev <mark>met Putin</mark> in Moscow on Monday."
+    res = run(build_request("Putin pre/3 Tokayev"), near_view)
+    assert res.hits[0].snippet == "<mark>Putin said that Tokayev</mark> would visit soon."
+    # a word outside the phrase is marked alone; the phrase's words alone are not
+    res = run(build_request('"Putin said" soon'), near_view)
+    assert res.hits[0].snippet == "<mark>Putin said</mark> that Tokayev would visit <mark>soon</mark>."
+
+
+# --- facet fields: values resolved as a person types them ------------------------------------------
+
+TAGGED = [
+    {"id": "t1", "title": "Tokayev Opens Power Plant", "date": "2025-03-01",
+     "body": "President Kassym-Jomart Tokayev opened a coal power plant in Kazakhstan. Energy output will rise "
+             "as the grid, electricity prices and oil and gas supplies change."},
+    {"id": "t2", "title": "Mirziyoyev Meets Tokayev", "date": "2025-04-01",
+     "body": "Shavkat Mirziyoyev of Uzbekistan met Kassym-Jomart Tokayev in Tashkent to discuss trade."},
+    {"id": "t3", "title": "Japarov on Water", "date": "2025-05-01",
+     "body": "Sadyr Japarov said Kyrgyzstan will build dams on its rivers."},
+]
+
+
+@pytest.fixture(scope="module")
+def tagged_view(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tagged")
+    build_index([str(write_jsonl(d / "t.jsonl", TAGGED))], str(d / "index"))
+    return IndexView(str(d / "index"))
+
+
+@pytest.mark.parametrize("q,facet,values,expected", [
+    ("person:Tokayev", "person", ("Kassym-Jomart Tokayev",), ["t2", "t1"]),     # a surname
+    ("person:tokaev", "person", ("Kassym-Jomart Tokayev",), ["t2", "t1"]),      # a variant, lower case
+    ('person:"kassym-jomart tokayev"', "person", ("Kassym-Jomart Tokayev",), ["t2", "t1"]),
+    ("person:Токаев", "person", ("Kassym-Jomart Tokayev",), ["t2", "t1"]),      # Cyrillic
+    ("country:kazakhstan", "country", ("Kazakhstan",), ["t1"]),
+    ("country:Казахстан", "country", ("Kazakhstan",), ["t1"]),
+    ("country:Kirghizia", "country", ("Kyrgyzstan",), ["t3"]),                  # an alias
+    ("topic:energy", "topic", ("energy",), ["t1"]),
+    ("topic:ENERGY", "topic", ("energy",), ["t1"]),
+])
+def test_facet_fields_resolve_to_canonical_values(tagged_view, q, facet, values, expected):
+    parsed = parse_query(q, lexicon=tagged_view)
+    assert parsed.query == Facet(facet, values)
+    res = run(build_request(q), tagged_view)
+    assert [h.id for h in res.hits] == expected  # newest first: a filter has no score
+    assert res.suggestion is None and res.notices == ()
+
+
+def test_facet_field_with_words(tagged_view):
+    assert ids(tagged_view, "person:Tokayev trade") == ["t2"]
+    assert ids(tagged_view, "person:Tokayev -country:uzbekistan") == ["t1"]
+
+
+def test_unknown_facet_value_is_searched_as_words(tagged_view):
+    res = run(build_request("person:Japarov"), tagged_view)
+    assert [h.id for h in res.hits] == ["t3"]  # "Sadyr Japarov" resolves by surname
+    res = run(build_request("person:dams"), tagged_view)
+    assert [h.id for h in res.hits] == ["t3"]
+    assert res.notices == ("No article is tagged with the person “dams”: it was searched as words.",)
+
+
+def test_unknown_field_is_searched_as_words_with_the_known_fields(tagged_view):
+    res = run(build_request("colour:water"), tagged_view)
+    assert [h.id for h in res.hits] == []  # "colour" and "water": no article has both
+    assert res.notices[0] == ("There is no field “colour”: it was searched as a word. Fields: title, body, "
+                              "text, author, country, person, topic.")
+    res = run(build_request("rivers:dams"), tagged_view)
+    assert [h.id for h in res.hits] == ["t3"]
+
+
+# --- Cyrillic names as Russian text writes them ----------------------------------------------------
+
+RUSSIAN = [
+    {"id": "r1", "title": "Визит", "body": "Президент Токаев прибыл в Москву."},
+    {"id": "r2", "title": "Встреча", "body": "Встреча с Токаевым прошла в Кремле."},
+    {"id": "r3", "title": "Переговоры", "body": "Визит Токаева в Ташкент завершился."},
+    {"id": "r4", "title": "Tokayev Abroad", "body": "Tokayev visited Tashkent."},
+    {"id": "r5", "title": "Звонок", "body": "Путин говорил с Мирзиёевым по телефону."},
+    {"id": "r6", "title": "Саммит", "body": "Мирзиеева и Путина ждут на саммите."},
+    {"id": "r7", "title": "Summit", "body": "Mirziyoyev and Putin will meet."},
+]
+
+
+@pytest.fixture(scope="module")
+def russian_view(tmp_path_factory):
+    d = tmp_path_factory.mktemp("russian")
+    build_index([str(write_jsonl(d / "r.jsonl", RUSSIAN))], str(d / "index"))
+    return IndexView(str(d / "index"))
+
+
+@pytest.mark.parametrize("q", ["Токаев", "Токаева", "Токаеву", "Токаевым", "Tokayev", "Tokaev"])
+def test_inflected_cyrillic_names_find_every_form(russian_view, q):
+    assert sorted(ids(russian_view, q)) == ["r1", "r2", "r3", "r4"]
+
+
+@pytest.mark.parametrize("q", ["Мирзиёев", "Мирзиеев", "Мирзиёевым", "Mirziyoyev", "Mirziyoev"])
+def test_yo_and_ye_spellings_meet(russian_view, q):
+    assert sorted(ids(russian_view, q)) == ["r5", "r6", "r7"]
+
+
+@pytest.mark.parametrize("q", ["Путин", "Путиным", "Путина", "Putin"])
+def test_putin_in_every_case(russian_view, q):
+    assert sorted(ids(russian_view, q)) == ["r5", "r6", "r7"]
+
+
+# --- explain ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("q,tuning", [
+    ("Tokayev Putin", Tuning()),
+    ("Putin talks phone gas students Moscow", Tuning()),
+    ('"met Putin" OR school', Tuning()),
+    ("Tokayev w/3 Putin", Tuning()),
+    ("Tokayev Putin Moscow talks", Tuning(proximity=1.0)),
+    ("Putin Tokayev talks Moscow school", Tuning(feedback_docs=2, feedback_terms=3)),
+])
+def test_explain_parts_add_up_to_the_score(near_view, q, tuning):
+    res = run(build_request(q, explain=True), near_view, tuning)
+    assert res.hits
+    for h in res.hits:
+        ex = h.explanation
+        assert ex["score"] == round(h.score, 6)
+        assert abs(sum(p["score"] for p in ex["parts"]) - h.score) < 1e-5
+        assert ex["sum"] == pytest.approx(h.score, abs=1e-5)
+
+
+def test_explain_names_terms_fields_and_proximity(near_view):
+    res = run(build_request("Tokayev Putin Moscow", explain=True), near_view, Tuning(proximity=1.0))
+    ex = res.hits[0].explanation
+    assert res.hits[0].id == "n1"
+    assert [(p["kind"], p.get("word") or tuple(p["words"])) for p in ex["parts"]] == [
+        ("word", "tokayev"), ("word", "putin"), ("word", "moscow"), ("proximity", ("tokayev", "putin")),
+        ("proximity", ("putin", "moscow"))]
+    assert ex["parts"][2]["matched"] == [{"field": "title", "term": "moscow", "tf": 1},
+                                         {"field": "title", "term": "~moscow", "tf": 1},
+                                         {"field": "body", "term": "moscow", "tf": 1},
+                                         {"field": "body", "term": "~moscow", "tf": 1}]
