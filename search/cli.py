@@ -9,6 +9,7 @@ import csv
 import functools
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -285,9 +286,15 @@ def verify_cmd(index_dir):
 @click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Measure another relevance setting (search/tuning.py), e.g. --set k1=1.2; repeatable.")
+@click.option("--ablation", is_flag=True,
+              help="Measure each relevance feature changed alone (README: Relevance), with the seed queries.")
+@click.option("--seed-queries", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Judged seed queries for --ablation (default tests/data/seed_queries.json when present).")
+@click.option("--latency-docs", type=click.IntRange(0), default=0, show_default=True,
+              help="With --ablation: also time the benchmark's query mix over a synthetic archive this size.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @user_errors
-def eval_cmd(folders, settings, as_json):
+def eval_cmd(folders, settings, ablation, seed_queries, latency_docs, as_json):
     """Measure ranking on BEIR-layout folders (corpus.jsonl, queries.jsonl, qrels/test.tsv), beside plain BM25.
 
     Example: casearch eval ../shared/eval/cranfield ../shared/eval/cisi
@@ -298,6 +305,14 @@ def eval_cmd(folders, settings, as_json):
         tuning = DEFAULT.with_settings(settings)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    if ablation:
+        from .ablation import markdown, run_ablation
+        default_queries = Path("tests/data/seed_queries.json")
+        queries = seed_queries or (str(default_queries) if default_queries.is_file() else None)
+        res = run_ablation(list(folders), config.get("seeds_dir") if queries else None, queries, latency_docs,
+                           progress=BarProgress())
+        click.echo(json.dumps(res, indent=1) if as_json else markdown(res))
+        return
     results = [evaluate(folder, progress=BarProgress(), tuning=tuning) for folder in folders]
     if as_json:
         click.echo(json.dumps(results[0] if len(results) == 1 else results, indent=1))

@@ -143,7 +143,7 @@ def test_explain_lists_matched_terms(prose_view):
 
 # --- the seed queries: graded relevance written by hand in tests/data/seed_queries.json -------------
 
-SEED_NDCG5_FLOOR = 0.93  # measured 0.959 when this floor was set
+SEED_NDCG5_FLOOR = 0.95  # measured 0.962 when this floor was set (issue 17: at least 0.95)
 
 
 def ndcg(ranked, rel, k):
@@ -151,6 +151,19 @@ def ndcg(ranked, rel, k):
     ideal = sorted(rel.values(), reverse=True)
     idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal[:k]))
     return dcg / idcg if idcg else 0.0
+
+
+def test_misspelled_and_variant_seed_queries_keep_their_article_in_the_top_3(seed_view):
+    queries = json.loads((ROOT / "tests" / "data" / "seed_queries.json").read_text(encoding="utf-8"))
+    checked = 0
+    for q in queries:
+        if q["kind"] not in ("misspelling", "variant"):
+            continue
+        best = max(q["relevant"].values())
+        top = [h.id for h in run(build_request(q["q"]), seed_view).hits[:3]]
+        assert any(q["relevant"].get(d) == best for d in top), q["q"]
+        checked += 1
+    assert checked == 13
 
 
 def test_seed_queries_ndcg_at_5(seed_view):
