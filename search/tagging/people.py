@@ -13,8 +13,11 @@ full name; across the corpus `canonical_people` joins transliteration variants (
 """
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
 
 from .. import analysis
 from ..models import Article, Mention
@@ -113,6 +116,19 @@ RUN_RE = re.compile(rf"(?=[{_UPPER}])(?<![\w'’-])({NAME_WORD}(?:\s+(?:{CONNECT
 
 
 SHAPES_KEPT = 100_000  # runs whose shape is remembered (a tagging worker's memory stays bounded)
+RULES = ("world names", "surname shapes", "companies", "title names")  # rules `load(off=...)` can switch off
+# gender_guesser's nam_dict.txt: one column of frequencies (hex 1-D, blank: none) per country, from
+# column 30 on, in this order (its header); the traditions news in English under-serves come from 38 on
+NAM_COLUMNS = ("Great Britain Ireland USA Italy Malta Portugal Spain France Belgium Luxembourg Netherlands "
+               "East-Frisia Germany Austria Switzerland Iceland Denmark Norway Sweden Finland Estonia Latvia "
+               "Lithuania Poland Czechia Slovakia Hungary Romania Bulgaria Bosnia Croatia Kosovo Macedonia "
+               "Montenegro Serbia Slovenia Albania Greece Russia Belarus Moldova Ukraine Armenia Azerbaijan "
+               "Georgia Central-Asia Turkey Arabia/Persia Israel China India/Sri-Lanka Japan Korea Vietnam "
+               "other").split()
+NAM_FIRST_COLUMN = 30
+WORLD_FROM = NAM_COLUMNS.index("Russia")
+WESTERN_MIN = 4  # a name of the European and American columns only counts from this frequency ("common")
+COMMON_MIN = 4
 
 
 def _load_given_names() -> frozenset:
@@ -121,6 +137,55 @@ def _load_given_names() -> frozenset:
         return frozenset()
     return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
                      if line.strip() and not line.startswith("#"))
+
+
+def _nam_dict() -> Path | None:
+    """The path of gender_guesser's name list, or None when the package is not installed."""
+    spec = importlib.util.find_spec("gender_guesser")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "nam_dict.txt"
+    return path if path.exists() else None
+
+
+@lru_cache(maxsize=2)
+def load_world_names(common_only: bool = False) -> frozenset:
+    """Given names of every naming tradition from gender_guesser's data (Jörg Michael's nam_dict, GFDL).
+
+    A name counts when it occurs in a column of Eastern Europe, the Caucasus, Central Asia, Turkey, the
+    Arab world and Iran, Israel, China, South Asia, Japan, Korea or Vietnam, or reaches WESTERN_MIN in
+    another column; with `common_only`, when it reaches COMMON_MIN anywhere. "Jun+Wei" (Chinese, Korean
+    and Arabic compounds) gives Jun-Wei, Jun-wei and Junwei. Read from the installed package, never
+    fetched; empty when the package is missing.
+    """
+    path = _nam_dict()
+    if path is None:
+        return frozenset()
+    out = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line[:1] in "#=" or len(line) < NAM_FIRST_COLUMN:
+                continue
+            if line[NAM_FIRST_COLUMN - 1] == "+":
+                continue  # the same name sorted with expanded umlauts: a duplicate
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            name = parts[1]
+            freqs = [int(ch, 16) if ch.strip() else 0
+                     for ch in line[NAM_FIRST_COLUMN:NAM_FIRST_COLUMN + len(NAM_COLUMNS)].ljust(len(NAM_COLUMNS))]
+            if common_only:
+                keep = max(freqs) >= COMMON_MIN
+            else:
+                keep = max(freqs[WORLD_FROM:-1], default=0) > 0 or max(freqs) >= WESTERN_MIN
+            if not keep:
+                continue
+            if "+" in name:
+                a, _, b = name.partition("+")
+                out.update((f"{a}-{b}", f"{a}-{b.lower()}", a + b.lower()))
+            else:
+                out.add(name)
+    return frozenset(out)
 
 
 def _load_place_words() -> frozenset:
@@ -178,7 +243,8 @@ def name_key(name: str) -> str:
 class PersonTagger:
     """Finds the people an article names and folds their variants into one canonical name."""
 
-    def __init__(self, rows: list, given_names=frozenset(), place_words=frozenset()):
+    def __init__(self, rows: list, given_names=frozenset(), place_words=frozenset(), world_names=frozenset(),
+                 off=()):
         self.alias = {}  # normalised alias -> canonical name
         for canonical, alias, _role in rows:
             if canonical and alias:
@@ -189,12 +255,19 @@ class PersonTagger:
             if len(alias.split()) >= 2:
                 self.by_key.setdefault(name_key(alias), canonical)
         self.given = given_names
+        self.world = world_names - given_names
+        self.off = frozenset(off)
         self.places = place_words
         self._shapes = {}  # run of capitalised words -> _shape(run)
 
     @classmethod
-    def load(cls) -> "PersonTagger":
-        return cls(read_table("people.tsv", 3), _load_given_names(), _load_place_words())
+    def load(cls, off=()) -> "PersonTagger":
+        """Read the data files; `off` names RULES to switch off (to measure what each one brings)."""
+        unknown = set(off) - set(RULES)
+        if unknown:
+            raise ValueError(f"unknown person rules {sorted(unknown)}; known: {', '.join(RULES)}")
+        world = frozenset() if "world names" in off else load_world_names()
+        return cls(read_table("people.tsv", 3), _load_given_names(), _load_place_words(), world, off)
 
     def tag(self, article: Article) -> tuple:
         """Return (people by salience, evidence {person: [[text, field, offset], ...]})."""
