@@ -31,6 +31,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .gazetteer import DATA, normalise, read_table
+from .people import NOT_GIVEN, load_world_names
 
 DOMINANCE = 10
 GIVEN_NAME_POPULATION = 1_000_000
@@ -147,7 +148,7 @@ def divisions(names: dict, pop: dict, taken: set, given: frozenset = frozenset()
         name = clean_division(s.name)
         words = name.replace("-", " ").lower().split()
         if (len(name) < 4 or not name[0].isupper() or all(w in GENERIC_WORDS for w in words)
-                or name.lower().endswith(("skaya", "skiy", "ckaya")) or name in given):
+                or name.lower().endswith(("skaya", "skiy", "ckaya")) or name in given or name.lower() in NOT_GIVEN):
             continue
         users[name][s.country_code] = 1
     rows = []
@@ -185,7 +186,7 @@ def cities(names: dict, best: dict, taken: set, given: frozenset) -> list:
         if owner is None or normalise(name) in taken:
             continue
         n = by[owner]
-        if name in given and n < GIVEN_NAME_POPULATION:
+        if (name in given or name.lower() in NOT_GIVEN) and n < GIVEN_NAME_POPULATION:
             continue
         rows.append((names[owner], "place", name, f"pop={n}"))
     return sorted(rows, key=lambda r: (r[0], r[2]))
@@ -237,7 +238,7 @@ HEADERS = {
 # each place; a name several places share goes to the largest when it has ten times the people of all the
 # others together (Paris, not Paris, Texas; London, not London, Ontario), else it is left out.
 # Left out: names of countries.tsv or divisions.tsv, names shorter than 4 letters, names that are common given
-# names (gender_guesser's data) for places under 1,000,000 people.
+# names (gender_guesser's data) or common words (people.py: NOT_GIVEN) for places under 1,000,000 people.
 # Format: as countries.tsv; flag pop=N is the place's population. The tagger counts a place only where it
 # stands alone (no capitalised word just before or after it, no verb of speech after it: not "Charles
 # Wilson", "Wilson said", "Lincoln Savings") and only above a population it sets (countries.py).
@@ -262,7 +263,6 @@ HEADERS = {
 
 def write(folder: Path = DATA) -> list:
     """Write the three derived files into `folder`; return their paths."""
-    from .people import load_world_names
 
     names, pop, taken = canonical_names(), populations(), hand_forms()
     given = load_world_names(common_only=True)

@@ -47,7 +47,39 @@ ROLE_WORDS = {
     "home", "internal", "external", "social", "security", "environment", "resources", "water", "science",
     "sports", "sport", "tourism", "communications", "infrastructure", "investment", "investments", "commerce",
 }
+ROLE_WORDS |= {"exchequer", "treasurer", "governor-general", "attorney", "administrator", "comptroller",
+               "superintendent", "undersecretary", "under-secretary", "negotiator", "counsellor", "councillor",
+               "lawmaker", "legislator", "president-elect", "premier-designate", "strategist", "trader", "dealer"}
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "baroness", "prof", "professor"}
+# a title that can stand right before a name inside a capitalised run ("Treasury Secretary James Baker",
+# "World Bank President Barber Conable"): the name is what follows the last of them
+TITLE_WORDS = {w for w in ROLE_WORDS if w not in {
+    "the", "of", "and", "new", "then", "late", "first", "former", "acting", "political", "member", "parliament",
+    "state", "u.s.", "us", "uk", "vice", "deputy", "senior", "junior", "assistant", "associate", "foreign",
+    "finance", "defence", "defense", "interior", "economy", "trade", "energy", "justice", "health",
+    "education", "home", "internal", "external", "social", "security", "star", "host", "player", "partner",
+    "owner", "boss", "chief", "head", "executive", "general", "major", "host"} | HONORIFICS and w not in {
+    "labor", "labour", "migration", "employment", "affairs", "development", "industry", "construction",
+    "agriculture", "transport", "culture", "information", "emergency", "emergencies", "ecology", "digital",
+    "environment", "resources", "water", "science", "sports", "sport", "tourism", "communications",
+    "infrastructure", "investment", "investments", "commerce"}}
+# surname shapes of Central Asia, Russia and the Caucasus, Turkey, Iran, Ukraine, the Balkans and Poland
+SURNAME_SHAPE = re.compile(r"(?<=[a-zà-ž]{2})(?:ov|ova|ev|eva|yev|yeva|uly|ulu|kyzy|qyzy|zoda|zade|zadeh|zada|yan|"
+                           r"ian|enko|shvili|dze|ovich|evich|ovna|evna|oglu|oğlu|ski|sky|skiy|skaya|vic|vić|ić)$")
+NOUN_SHAPE = re.compile(r"(?:ment|tion|sion|ness|ity|ing|ance|ence|ism|ship|ies|ers|ics|ure|ogy)$")
+# a role in apposition: "Anar Alymkulova, executive director of", "Chaboy Leiko, President for the CIS"
+APPOSITION = re.compile(r"^,\s+(?:(?:the|a|an|his|her|its|their)\s+)?(?:[A-Z][\w'’.-]*\s+){0,3}(?:[\w-]+\s+)?"
+                        r"(?:president|minister|chairman|chairwoman|chair|director|director-general|head|chief|"
+                        r"secretary|spokesman|spokeswoman|spokesperson|ambassador|governor|mayor|founder|ceo|"
+                        r"executive|adviser|advisor|professor|analyst|economist|deputy|leader|member|envoy)\b",
+                        re.IGNORECASE)
+# a company named in the article after the run: "Morgan Stanley and Co", "Dean Witter Reynolds Inc"
+CORP_AFTER = re.compile(r"^(?:['’]s)?,?\s+(?:(?:and|&)\s+)?(?:Co|Cos|Corp|Corporation|Inc|Incorporated|Ltd|Plc|PLC|"
+                        r"AG|SA|NV|SpA|GmbH|BV|AB|LP|LLC|Group|Holdings|Brothers|Bros|Securities|Partners|"
+                        r"Associates|Industries|Capital)\b")
+CORP_WORDS = {"co", "cos", "corp", "corporation", "inc", "incorporated", "ltd", "plc", "ag", "sa", "nv", "spa",
+              "gmbh", "bv", "ab", "lp", "llc", "group", "holdings", "brothers", "bros", "securities", "partners",
+              "associates", "industries", "capital"}
 OPENERS = {
     "the", "a", "an", "but", "and", "or", "on", "in", "at", "for", "with", "as", "after", "before", "when", "while",
     "if", "since", "according", "meanwhile", "however", "this", "that", "these", "those", "its", "his", "her",
@@ -84,6 +116,7 @@ NOT_PERSON_WORDS = {
     "prize", "medal", "order", "cross", "star", "stars", "church", "mosque", "cathedral", "temple", "monastery",
     "facebook", "twitter", "google", "microsoft", "apple", "amazon", "telegram", "youtube", "instagram",
     "whatsapp", "chevron", "boeing", "airbus", "mercedes", "toyota", "honda", "hyundai", "kia", "tesla",
+    "brothers", "bros", "co", "cos", "corp", "incorporated", "oblast", "oblysy", "viloyati", "krai", "kray",
 }
 COMMON_CAPS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -127,15 +160,23 @@ NAM_COLUMNS = ("Great Britain Ireland USA Italy Malta Portugal Spain France Belg
                "other").split()
 NAM_FIRST_COLUMN = 30
 WORLD_FROM = NAM_COLUMNS.index("Russia")
-WESTERN_MIN = 4  # a name of the European and American columns only counts from this frequency ("common")
 COMMON_MIN = 4
+# names that are also common capitalised words, titles, religions or places (given_names.txt leaves them out
+# for the same reason): never a given name, whatever a name list says
+NOT_GIVEN = set("""will may june grace hope faith joy rose victoria georgia jordan chad israel paris sydney milan
+florence royal major general prince king duke earl baron bishop judge christian angel sterling hunter miles
+rich roman islam said sultan sheikh can van de le la al bin abu ibn el long young fair silver doc star
+summer autumn winter spring dawn rain storm sunny golden mark bill art page ray guy chase case price my""".split())
 
 
 def _load_given_names() -> frozenset:
-    path = DATA / "given_names.txt"
-    if not path.exists():
-        return frozenset()
-    return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+    return _load_lines("given_names.txt")
+
+
+def _load_lines(name: str) -> frozenset:
+    """The non-comment lines of a one-entry-a-line data file (accents and apostrophes folded for lookups
+    only where the caller folds)."""
+    return frozenset(line.strip() for line in (DATA / name).read_text(encoding="utf-8").splitlines()
                      if line.strip() and not line.startswith("#"))
 
 
@@ -153,8 +194,9 @@ def load_world_names(common_only: bool = False) -> frozenset:
     """Given names of every naming tradition from gender_guesser's data (Jörg Michael's nam_dict, GFDL).
 
     A name counts when it occurs in a column of Eastern Europe, the Caucasus, Central Asia, Turkey, the
-    Arab world and Iran, Israel, China, South Asia, Japan, Korea or Vietnam, or reaches WESTERN_MIN in
-    another column; with `common_only`, when it reaches COMMON_MIN anywhere. "Jun+Wei" (Chinese, Korean
+    Arab world and Iran, Israel, China, South Asia, Japan, Korea or Vietnam (the European and American
+    names are given_names.txt's, kept by hand); two-letter names only from the Chinese and Korean columns
+    (Li, Xi, Wu); never a NOT_GIVEN word. With `common_only`, any name reaching COMMON_MIN anywhere. "Jun+Wei" (Chinese, Korean
     and Arabic compounds) gives Jun-Wei, Jun-wei and Junwei. Read from the installed package, never
     fetched; empty when the package is missing.
     """
@@ -177,14 +219,27 @@ def load_world_names(common_only: bool = False) -> frozenset:
             if common_only:
                 keep = max(freqs) >= COMMON_MIN
             else:
-                keep = max(freqs[WORLD_FROM:-1], default=0) > 0 or max(freqs) >= WESTERN_MIN
-            if not keep:
+                keep = max(freqs[WORLD_FROM:-1], default=0) > 0
+                if len(name) <= 2:  # Li, Xi, Wu, Hu are Chinese and Korean family names; My, An are words
+                    keep = max(freqs[NAM_COLUMNS.index("China"):NAM_COLUMNS.index("Korea") + 1]) > 0 and \
+                        freqs[NAM_COLUMNS.index("Japan")] == 0 and name not in ("An", "In", "So", "Do", "Ha", "Go")
+            if not keep or name.lower() in NOT_GIVEN:
                 continue
             if "+" in name:
                 a, _, b = name.partition("+")
                 out.update((f"{a}-{b}", f"{a}-{b.lower()}", a + b.lower()))
             else:
                 out.add(name)
+    return frozenset(out)
+
+
+def _load_place_forms() -> frozenset:
+    """Every place name of several words the country gazetteers know (Abu Dhabi, Milton Keynes, San Sebastián)."""
+    out = set()
+    for name in ("countries.tsv", "divisions.tsv", "cities.tsv"):
+        for _country, kind, pattern, _flags in read_table(name, 4):
+            if " " in pattern and kind != "not_country":
+                out.add(normalise(pattern))
     return frozenset(out)
 
 
@@ -235,6 +290,16 @@ class _LowerCase:
         return False
 
 
+def _title_word(word: str) -> bool:
+    """A title that introduces a name: Secretary, Chairman, Minister-designate, President-elect."""
+    low = word.lower().rstrip(".")
+    if low.endswith("'s"):
+        low = low[:-2]
+    if low.endswith(("-designate", "-elect")):
+        low = low.rsplit("-", 1)[0]
+    return low in TITLE_WORDS
+
+
 def name_key(name: str) -> str:
     """A spelling key for a whole name: Guchgeldiev and Guchgeldiyev, Japarov and Zhaparov share it."""
     return " ".join(analysis.variant_key(analysis.fold(w)) for w in re.split(r"[\s]+", name) if w)
@@ -244,7 +309,7 @@ class PersonTagger:
     """Finds the people an article names and folds their variants into one canonical name."""
 
     def __init__(self, rows: list, given_names=frozenset(), place_words=frozenset(), world_names=frozenset(),
-                 off=()):
+                 off=(), firms=frozenset(), place_forms=frozenset()):
         self.alias = {}  # normalised alias -> canonical name
         for canonical, alias, _role in rows:
             if canonical and alias:
@@ -256,8 +321,10 @@ class PersonTagger:
                 self.by_key.setdefault(name_key(alias), canonical)
         self.given = given_names
         self.world = world_names - given_names
+        self.firms = firms
         self.off = frozenset(off)
         self.places = place_words
+        self.place_forms = place_forms
         self._shapes = {}  # run of capitalised words -> _shape(run)
 
     @classmethod
@@ -267,19 +334,25 @@ class PersonTagger:
         if unknown:
             raise ValueError(f"unknown person rules {sorted(unknown)}; known: {', '.join(RULES)}")
         world = frozenset() if "world names" in off else load_world_names()
-        return cls(read_table("people.tsv", 3), _load_given_names(), _load_place_words(), world, off)
+        return cls(read_table("people.tsv", 3), _load_given_names(), _load_place_words(), world, off,
+                   _load_lines("companies.txt"), _load_place_forms())
 
     def tag(self, article: Article) -> tuple:
         """Return (people by salience, evidence {person: [[text, field, offset], ...]})."""
         mentions = new_mentions()
         surnames = []  # (surname, Mention): "Mr Blair", a lone gazetteer surname
+        titled = []  # (surname, Mention): "President Reagan" with no full name in the article
         spans = []  # (field, start, end, canonical) of the full names found by the rules
         body = normalise(article.body)
         title = normalise(article.title)
         lower_words = _LowerCase(body)
-        # rules run on the body only: in a title every word is capitalised
-        for m in RUN_RE.finditer(body):
-            self._candidate(body, m, "body", mentions, surnames, lower_words, spans)
+        # rules run on the body; in a title every word may be capitalised (see _title_names)
+        runs = list(RUN_RE.finditer(body))
+        companies = self._companies(body, runs)
+        for m in runs:
+            self._candidate(body, m, "body", mentions, surnames, lower_words, spans, companies, titled)
+        if "title names" not in self.off:
+            self._title_names(title, mentions, lower_words, companies)
         if self.pattern is not None:
             for text, field, offset in find(self.pattern, article):
                 canonical = self.alias[text]
@@ -300,13 +373,71 @@ class PersonTagger:
             while at >= 0:
                 end = at + len(last)
                 if (at == 0 or not title[at - 1].isalnum()) and (end == len(title) or not title[end].isalnum()) \
-                        and not any(x.field == "title" and x.offset == at for x in mentions[name]):
+                        and not any(x.field == "title" and x.offset <= at < x.offset + len(x.text)
+                                    for x in mentions[name]):
                     mentions[name].append(Mention(last, "title", at))
                 at = title.find(last, end)
-        return self._finish(mentions, surnames)
+        return self._finish(mentions, surnames, titled)
+
+    def _companies(self, text: str, runs: list) -> set:
+        """Names this article gives to companies: a run followed by "and Co", "Inc", "Corp", "Group"...
+        or ending in such a word, and each of its first two or more words ("Dean Witter Reynolds Inc":
+        Dean Witter Reynolds, Dean Witter)."""
+        if "companies" in self.off:
+            return set()
+        out = set()
+        for m in runs:
+            words = m.group(1).split()
+            if words and words[-1].lower().rstrip(".") in CORP_WORDS:
+                words = words[:-1]
+            elif not CORP_AFTER.match(text, m.end()):
+                continue
+            for n in range(2, len(words) + 1):
+                out.add(" ".join(words[:n]))
+            for n in range(1, len(words) - 1):  # "Federal Express Corp" after a cut opener: "Express Corp"
+                out.add(" ".join(words[n:]))
+        return out
+
+    def _is_company(self, words: tuple, companies: set) -> bool:
+        """A run naming a company: the article says so (`companies`) or companies.txt lists a start of it."""
+        if "companies" in self.off:
+            return False
+        if " ".join(words) in companies:
+            return True
+        return any(" ".join(words[:n]) in self.firms for n in range(1, len(words) + 1))
+
+    def _title_names(self, title: str, mentions: dict, lower_words: "_LowerCase", companies: set) -> None:
+        """Names in a headline written in sentence case ("Interview with Ainura Umaeva, Thought Leader in"):
+        a run of two or three capitalised words set off by lower-case words or punctuation, whose first word
+        is a given name or whose last word has a surname's shape, and none a word the body writes in lower
+        case. Title-case headlines ("Yeutter Says Dollar Will Fall") give no such run."""
+        for m in RUN_RE.finditer(title):
+            head = title[:m.start(1)].rstrip()
+            tail = title[m.end():].lstrip()
+            if (head and head[-1].isalpha() and not head[-1].islower()) or (tail and tail[0].isupper()):
+                continue
+            shape = self._shape(m.group(1))
+            if shape is None or shape[0] != "name" or shape[1] != 0:
+                continue
+            _, _, words, name, _role_cue, canonical, by_key = shape
+            if not 2 <= len(words) <= 3 or self._is_company(words, companies):
+                continue
+            if not (words[0] in self.given or words[0] in self.world or self._shaped(words)):
+                continue
+            if any(w.lower() in lower_words and not CONNECTOR_RE.fullmatch(w) for w in words):
+                continue
+            value = canonical or by_key or name
+            if value not in mentions:
+                mentions[value].append(Mention(name, "title", m.start(1)))
+
+    def _shaped(self, words: tuple) -> bool:
+        """Two or three words whose last has a surname's shape (Nagaspayev, Umaeva, Kholmahmadzoda) and
+        whose first is not shaped like an English noun ("Engagement Kasymaliyev")."""
+        return ("surname shapes" not in self.off and 2 <= len(words) <= 3 and bool(SURNAME_SHAPE.search(words[-1]))
+                and not NOUN_SHAPE.search(words[0]))
 
     def _candidate(self, text: str, m: re.Match, field: str, mentions: dict, surnames: list,
-                   lower_words: "_LowerCase", spans: list) -> None:
+                   lower_words: "_LowerCase", spans: list, companies=frozenset(), titled=None) -> None:
         shape = self._shapes.get(m.group(1), False)
         if shape is False:
             if len(self._shapes) >= SHAPES_KEPT:
@@ -320,15 +451,22 @@ class PersonTagger:
             return
         _, _, words, name, role_cue, canonical, by_key = shape
         in_gazetteer = canonical is not None or by_key is not None
-        # a word the article also writes in lower case is a common word, not a name ("Thought Leader")
-        if not in_gazetteer and any(w.lower() in lower_words and w not in self.given for w in words):
+        if not in_gazetteer and self._is_company(words, companies):
+            return  # "Morgan Stanley and Co", "John Deere"
+        # a word the article also writes in lower case is a common word, not a name ("Thought Leader");
+        # particles (de, van, al) are written in lower case inside names
+        if not in_gazetteer and any(w.lower() in lower_words and w not in self.given
+                                    and not CONNECTOR_RE.fullmatch(w) for w in words):
             return
         if len(words) == 1:
             if self._cue(text, m, role_cue):
                 surnames.append((name, Mention(name, field, start)))
+                if role_cue == "titled" and titled is not None:  # "President Reagan", "Energy Minister Subroto"
+                    titled.append((name, Mention(name, field, start)))
             return
-        if not (words[0] in self.given or canonical is not None or self._cue(text, m, role_cue)
-                or SPEECH_AFTER.match(text[m.end():m.end() + 80])):
+        after = text[m.end():m.end() + 80]
+        if not (words[0] in self.given or words[0] in self.world or canonical is not None or self._shaped(words)
+                or self._cue(text, m, role_cue) or SPEECH_AFTER.match(after) or APPOSITION.match(after)):
             return
         value = canonical or by_key or name
         mentions[value].append(Mention(name, field, start))
@@ -350,6 +488,7 @@ class PersonTagger:
         words = run.split()
         offset = 0
         role_cue = False
+        titled = False  # the word right before the name is a title (President, Secretary, King)
         # cut leading openers, roles and nationalities, remembering a role as a cue
         while words:
             w = words[0]
@@ -364,10 +503,19 @@ class PersonTagger:
                     or w.endswith(".") and len(w) > 2:
                 if low in ROLE_WORDS and low not in ("the", "of", "and"):
                     role_cue = True
+                titled = _title_word(w)
                 offset += len(w) + 1
                 words = words[1:]
                 continue
             break
+        # "Treasury Secretary James Baker", "World Bank President Barber Conable": the name follows the title
+        cut = max((i for i, w in enumerate(words[:-1]) if _title_word(w)), default=-1)
+        if cut >= 0:
+            offset += sum(len(w) + 1 for w in words[:cut + 1])
+            words = words[cut + 1:]
+            role_cue = titled = True
+            if len(words) == 2 and words[0].lower().rstrip(".") in HONORIFICS:  # "Tory Treasurer Lord Ashcroft"
+                return ("honorific", offset, words[1], " ".join(words))
         while words and CONNECTOR_RE.fullmatch(words[-1]):
             words = words[:-1]
         if not words:
@@ -379,12 +527,16 @@ class PersonTagger:
         canonical = self.alias.get(normalise(name))
         if len(words) == 1 and canonical is not None:
             return None  # a gazetteer surname: already found by the gazetteer pass
-        if len(words) > 4:
-            return None
-        return ("name", offset, tuple(words), name, role_cue, canonical, self.by_key.get(name_key(name)))
+        if len(words) > 4 or normalise(name) in self.place_forms:
+            return None  # "Abu Dhabi", "Milton Keynes": a place
+        if titled and len(words) == 1 and (name in self.given or name in self.world):
+            titled = False  # "President George W Bush" cut short: a given name is no surname
+        return ("name", offset, tuple(words), name, role_cue if not titled else "titled", canonical,
+                self.by_key.get(name_key(name)))
 
-    def _finish(self, mentions: dict, surnames: list) -> tuple:
-        """Join variants and lone surnames to the full names of this article."""
+    def _finish(self, mentions: dict, surnames: list, titled=()) -> tuple:
+        """Join variants and lone surnames to the full names of this article; a surname a title introduces
+        ("President Reagan") and no full name of the article joins is a value of its own."""
         full = [n for n in mentions if len(n.split()) >= 2]
         by_last = {}
         for n in sorted(full, key=lambda n: -len(mentions[n])):
@@ -403,6 +555,8 @@ class PersonTagger:
                 canonical = self.alias.get(normalise(surname))
                 if canonical:
                     merged[canonical].append(mention)
+                elif (surname, mention) in titled:
+                    merged[surname].append(mention)
                 continue
             merged[target].append(mention)
         return salience_order(merged), evidence(merged)
