@@ -76,10 +76,11 @@ APPOSITION = re.compile(r"^,\s+(?:(?:the|a|an|his|her|its|their)\s+)?(?:[A-Z][\w
 # a company named in the article after the run: "Morgan Stanley and Co", "Dean Witter Reynolds Inc"
 CORP_AFTER = re.compile(r"^(?:['’]s)?,?\s+(?:(?:and|&)\s+)?(?:Co|Cos|Corp|Corporation|Inc|Incorporated|Ltd|Plc|PLC|"
                         r"AG|SA|NV|SpA|GmbH|BV|AB|LP|LLC|Group|Holdings|Brothers|Bros|Securities|Partners|"
-                        r"Associates|Industries|Capital)\b")
+                        r"Associates|Industries|Capital|Bancorp|Bancshares|Financial|Trust)\b|^\s+<[A-Za-z&.]{1,9}>")
 CORP_WORDS = {"co", "cos", "corp", "corporation", "inc", "incorporated", "ltd", "plc", "ag", "sa", "nv", "spa",
               "gmbh", "bv", "ab", "lp", "llc", "group", "holdings", "brothers", "bros", "securities", "partners",
-              "associates", "industries", "capital"}
+              "associates", "industries", "capital", "bancorp", "bancorporation", "bancshares", "bankshares",
+              "financial", "trust"}
 OPENERS = {
     "the", "a", "an", "but", "and", "or", "on", "in", "at", "for", "with", "as", "after", "before", "when", "while",
     "if", "since", "according", "meanwhile", "however", "this", "that", "these", "those", "its", "his", "her",
@@ -117,6 +118,7 @@ NOT_PERSON_WORDS = {
     "facebook", "twitter", "google", "microsoft", "apple", "amazon", "telegram", "youtube", "instagram",
     "whatsapp", "chevron", "boeing", "airbus", "mercedes", "toyota", "honda", "hyundai", "kia", "tesla",
     "brothers", "bros", "co", "cos", "corp", "incorporated", "oblast", "oblysy", "viloyati", "krai", "kray",
+    "bancorp", "bancorporation", "bancshares", "bankshares", "financial", "trust", "hotel", "hotels", "investment",
 }
 COMMON_CAPS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -145,7 +147,7 @@ CONNECTOR = r"(?:de|da|dos|du|van|von|der|den|bin|ibn|al|el|la|le|di)"
 CONNECTOR_RE = re.compile(CONNECTOR)
 _NEXT_WORD = re.compile(r"(?:['’]s)?\s+([A-Z][\w-]*)")
 # the lookahead first: the search fails fast where no capital stands (about half the time of the run alone)
-RUN_RE = re.compile(rf"(?=[{_UPPER}])(?<![\w'’-])({NAME_WORD}(?:\s+(?:{CONNECTOR}\s+)?{NAME_WORD}){{0,5}})(?:['’]s)?(?![\w-])")
+RUN_RE = re.compile(rf"(?=[{_UPPER}])(?<![\w'’.-])({NAME_WORD}(?:\s+(?:{CONNECTOR}\s+)?{NAME_WORD}){{0,5}})(?:['’]s)?(?![\w-])")
 
 
 SHAPES_KEPT = 100_000  # runs whose shape is remembered (a tagging worker's memory stays bounded)
@@ -360,6 +362,8 @@ class PersonTagger:
                 following = _NEXT_WORD.match(source, offset + len(text))
                 if following and following.group(1).lower() in NOT_PERSON_WORDS:
                     continue  # "Nazarbayev University", "Aliyev Foundation": named after, not about
+                if source.startswith(" <", offset + len(text)):
+                    continue  # "Bush <BSH>": a company's ticker follows
                 inside = [s for s in spans if s[0] == field and s[1] <= offset < s[2]]
                 if inside and all(s[3] != canonical for s in inside):
                     continue  # "Akayev" inside "Zhana Akayev" is not Askar Akayev
