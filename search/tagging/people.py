@@ -74,9 +74,9 @@ APPOSITION = re.compile(r"^,\s+(?:(?:the|a|an|his|her|its|their)\s+)?(?:[A-Z][\w
                         r"executive|adviser|advisor|professor|analyst|economist|deputy|leader|member|envoy)\b",
                         re.IGNORECASE)
 # a company named in the article after the run: "Morgan Stanley and Co", "Dean Witter Reynolds Inc"
-CORP_AFTER = re.compile(r"^(?:['’]s)?,?\s+(?:(?:and|&)\s+)?(?:Co|Cos|Corp|Corporation|Inc|Incorporated|Ltd|Plc|PLC|"
+CORP_AFTER = re.compile(r"(?:['’]s)?,?\s+(?:(?:and|&)\s+)?(?:Co|Cos|Corp|Corporation|Inc|Incorporated|Ltd|Plc|PLC|"
                         r"AG|SA|NV|SpA|GmbH|BV|AB|LP|LLC|Group|Holdings|Brothers|Bros|Securities|Partners|"
-                        r"Associates|Industries|Capital|Bancorp|Bancshares|Financial|Trust)\b|^\s+<[A-Za-z&.]{1,9}>")
+                        r"Associates|Industries|Capital|Bancorp|Bancshares|Financial|Trust)\b|\s+<[A-Za-z&.]{1,9}>")
 CORP_WORDS = {"co", "cos", "corp", "corporation", "inc", "incorporated", "ltd", "plc", "ag", "sa", "nv", "spa",
               "gmbh", "bv", "ab", "lp", "llc", "group", "holdings", "brothers", "bros", "securities", "partners",
               "associates", "industries", "capital", "bancorp", "bancorporation", "bancshares", "bankshares",
