@@ -383,3 +383,9 @@ def test_reuters_codes_map_to_canonical_countries():
         "United States", "United Kingdom", "Russia", "Germany", "Hong Kong", "DR Congo"]
     with pytest.raises(ValueError):
         measure.country_of("atlantis", names)
+
+
+def test_a_bare_gazetteer_surname_goes_to_the_articles_own_bearer_of_it():
+    tagged = tagging.tag(art("Finance Minister Gerhard Stoltenberg said rates would stay. Stoltenberg added more.",
+                             "Stoltenberg Says Rates Stay"))
+    assert tagged.people == ("Gerhard Stoltenberg",)

@@ -119,6 +119,7 @@ NOT_PERSON_WORDS = {
     "whatsapp", "chevron", "boeing", "airbus", "mercedes", "toyota", "honda", "hyundai", "kia", "tesla",
     "brothers", "bros", "co", "cos", "corp", "incorporated", "oblast", "oblysy", "viloyati", "krai", "kray",
     "bancorp", "bancorporation", "bancshares", "bankshares", "financial", "trust", "hotel", "hotels", "investment",
+    "county", "parish", "township", "borough",
 }
 COMMON_CAPS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -168,7 +169,7 @@ COMMON_MIN = 4
 NOT_GIVEN = set("""will may june grace hope faith joy rose victoria georgia jordan chad israel paris sydney milan
 florence royal major general prince king duke earl baron bishop judge christian angel sterling hunter miles
 rich roman islam said sultan sheikh can van de le la al bin abu ibn el long young fair silver doc star
-summer autumn winter spring dawn rain storm sunny golden mark bill art page ray guy chase case price my""".split())
+summer autumn winter spring dawn rain storm sunny golden mark bill art page ray guy chase case price my san santa santo sao saint fort port mount""".split())
 
 
 def _load_given_names() -> frozenset:
@@ -369,6 +370,11 @@ class PersonTagger:
                     continue  # "Akayev" inside "Zhana Akayev" is not Askar Akayev
                 if inside:
                     continue  # already counted through the full name
+                if " " not in text:  # a bare surname: this article's own bearer of it comes first
+                    own = [v for v in mentions if v != canonical and v.split()[-1] == text]
+                    if own:  # "Finance Minister Gerhard Stoltenberg ... Stoltenberg": not Jens Stoltenberg
+                        mentions[own[0]].append(Mention(text, field, offset))
+                        continue
                 mentions[canonical].append(Mention(text, field, offset))
         # names found in the body are also found in the title (salience)
         for name in list(mentions):
