@@ -51,6 +51,7 @@ SPEECH_AFTER = re.compile(r"^\s+(?:said|says|told|added|noted|asked|replied|decl
 AFTER_PLACE = re.compile(r"[A-Z][a-z][\w.'-]*,\s*$")
 PLACE_COMMA = re.compile(r"^,\s*$")
 AMOUNT = r"(?:\d(?:[\d,.]*\d)?\s*(?:mln|million|billion|bln|bn|trillion|thousand|m|k)?|(?:mln|million|billion|bln|bn|trillion))"
+CURRENCY_BEFORE = re.compile(rf"(?:(?<![\w.]){AMOUNT}|\b(?P<the>the|in))\s+$")
 # <VOWG.F> (wire copy), (7203.T) or (BP.L) (today's wire), <TOK> (a US listing in 1980s wire copy)
 TICKER = re.compile(r"[<(]([A-Z0-9][A-Za-z0-9&]{0,6})\.([A-Za-z]{1,3})[>)]")
 BARE_TICKER = re.compile(r"(?<=[\w.)] )<([A-Z][A-Za-z]{0,4})>")
@@ -99,10 +100,10 @@ class CountryTagger:
                 if f.startswith("unless="):
                     self.unless[form] = f[len("unless="):]
         self.pattern = compile_patterns(list(self.forms) + list(self.blockers))
-        words = sorted(self.currencies, key=lambda w: (-len(w), w))
-        self.currency_re = re.compile(
-            rf"(?:(?<![\w.]){AMOUNT}|\b(?P<the>the|in))\s+(?P<cur>{'|'.join(map(re.escape, words))})(?![\w-])"
-        ) if words else None
+        # each currency word as it may stand between spaces ("yen", "yen,", "(yen", "yen's") -> the word
+        self.currency_tokens = {p + w + q: w for w in self.currencies for p in ("", "(", '"')
+                                for q in ("", ".", ",", ";", ":", ")", "'s", "’s", "?", "!", '"')}
+        self._currency_res = {}  # currency word -> its pattern, compiled when an article first has the word
 
     @classmethod
     def load(cls, sources=SOURCES, min_population: int = PLACE_POPULATION, passing: str = "weak") -> "CountryTagger":
@@ -159,12 +160,20 @@ class CountryTagger:
                     for m in BARE_TICKER.finditer(text):
                         if m.group(1).lower() not in HTML_TAGS:
                             mentions[bare].append(Mention(m.group(0), field, m.start()))
-            if self.currency_re is not None:
-                for m in self.currency_re.finditer(text):
-                    country, needs_amount = self.currencies[m.group("cur")]
-                    if needs_amount and m.group("the"):
+            # the words of the text first (a set, at C speed), a pattern only for the currency words it has
+            for word in {self.currency_tokens[t] for t in self.currency_tokens.keys() & text.split()}:
+                pattern = self._currency_res.get(word)
+                if pattern is None:
+                    pattern = self._currency_res[word] = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+                for m in pattern.finditer(text):
+                    start = m.start()
+                    before = CURRENCY_BEFORE.search(text, max(0, start - 40), start)
+                    if before is None:
                         continue
-                    mentions[country].append(Mention(m.group("cur"), field, m.start("cur")))
+                    country, needs_amount = self.currencies[m.group()]
+                    if needs_amount and before.group("the"):
+                        continue
+                    mentions[country].append(Mention(m.group(), field, start))
 
     @staticmethod
     def _stands_alone(form: str, field: str, offset: int, flags, article: Article) -> bool:
@@ -223,3 +232,4 @@ class CountryTagger:
                 if LIST_GAP.match(gap):
                     return True
         return False
+

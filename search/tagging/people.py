@@ -3,8 +3,15 @@
 No model: NLTK's named-entity chunker needs data that cannot be downloaded. Names come from
   - the gazetteer data/people.tsv (public figures with aliases, transliteration variants, Cyrillic forms);
   - runs of two to five capitalised words that look like a person: the first word is a known given name
-    (data/given_names.txt), or a role or honorific stands right before the run (President, Minister,
-    Ambassador, spokesperson, Mr, Dr...), or a verb of speech right after it (said, noted, told...).
+    (data/given_names.txt, kept by hand, or the names of every naming tradition in gender_guesser's data:
+    `load_world_names`), or the last word has a surname's shape (SURNAME_SHAPE: Nagaspayev, Umaeva,
+    Mirzoyan, Garibashvili), or a role or honorific stands right before the run or a title inside it
+    (President, Minister, "Treasury Secretary James Baker"), or a verb of speech or a role in apposition
+    right after it (said, told; ", executive director of");
+  - in a headline written in sentence case, such a run set off by lower-case words or punctuation;
+  - a lone surname a title introduces ("President Reagan") when no full name of the article joins it.
+Companies named after people are not people (data/companies.txt, and any run the article follows with
+Co, Inc, Corp, Group...); nor are places of several words (Abu Dhabi).
 Leading words that are not part of a name are cut (sentence openers, roles, nationalities: "Kazakh
 President Kassym-Jomart Tokayev" -> "Kassym-Jomart Tokayev"); a run that ends in an organisation or place
 word ("Nazarbayev University", "Zheltoksan Street", "Manas Airport") or holds a country or city name is
@@ -398,7 +405,9 @@ class PersonTagger:
         out = set()
         for m in runs:
             words = m.group(1).split()
-            if words and words[-1].lower().rstrip(".") in CORP_WORDS:
+            if len(words) < 2:
+                continue  # only names of two words or more are kept below
+            if words[-1].lower().rstrip(".") in CORP_WORDS:
                 words = words[:-1]
             elif not CORP_AFTER.match(text, m.end()):
                 continue
