@@ -18,6 +18,9 @@ DATA = Path(__file__).resolve().parent / "data"
 LEAD_CHARS = 400
 TITLE_WEIGHT = 4
 FIRST_IN_TITLE = 6
+PASSING_PART = 0.5  # the last half of the body
+PASSING_FLOOR = LEAD_CHARS  # never in the lead
+PASSING_RATIO = 4
 
 
 def read_table(name: str, columns: int) -> list:
@@ -127,28 +130,70 @@ def compile_patterns(forms) -> PhraseMatcher:
 def find(matcher: PhraseMatcher, article: Article):
     """Yield (surface form, field, offset) for every match in the title, then the body."""
     for field, text in (("title", article.title), ("body", article.body)):
-        for form, start in matcher.finditer(normalise(text)):
+        # a line break inside a name ("New\nYork" in hard-wrapped wire copy) is a space; offsets stay valid
+        for form, start in matcher.finditer(normalise(text).replace("\n", " ")):
             yield form, field, start
 
 
-def salience_order(mentions: dict) -> list:
-    """Order values by salience: what the article is mainly about first.
+def salience(mentions: dict) -> dict:
+    """Score each value: a title mention weighs TITLE_WEIGHT and the value named first in the title
+    FIRST_IN_TITLE more (a headline names its subject first); a mention in the lead weighs 2, any other 1.
 
-    A title mention weighs TITLE_WEIGHT and the value named first in the title FIRST_IN_TITLE more
-    (a headline names its subject first); a mention in the lead weighs 2, any other 1; ties go to the
-    value that appears first.
+    >>> salience({"A": [Mention("A", "body", 900)], "B": [Mention("B", "title", 0), Mention("B", "body", 5)]})
+    {'A': 1, 'B': 12}
     """
     title_first = min(((m.offset, v) for v, ms in mentions.items() for m in ms if m.field == "title"),
                       default=(None, None))[1]
+    out = {}
+    for value, ms in mentions.items():
+        score = sum(TITLE_WEIGHT if m.field == "title" else 2 if m.offset < LEAD_CHARS else 1 for m in ms)
+        out[value] = score + (FIRST_IN_TITLE if value == title_first else 0)
+    return out
+
+
+def salience_order(mentions: dict) -> list:
+    """Order values by salience (see `salience`): what the article is mainly about first; ties go to the
+    value that appears first."""
+    scores = salience(mentions)
 
     def key(item):
         value, ms = item
-        score = sum(TITLE_WEIGHT if m.field == "title" else 2 if m.offset < LEAD_CHARS else 1 for m in ms)
-        if value == title_first:
-            score += FIRST_IN_TITLE
-        first = min((0 if m.field == "title" else 1, m.offset) for m in ms)
-        return (-score, first)
+        return (-scores[value], min((0 if m.field == "title" else 1, m.offset) for m in ms))
     return [v for v, _ in sorted(mentions.items(), key=key)]
+
+
+def drop_passing(mentions: dict, body_length: int, firm=frozenset()) -> dict:
+    """Drop passing mentions: a value named once, in the body past the lead and in its last PASSING_PART,
+    when another value scores PASSING_RATIO times as much (the article is mainly about that one).
+
+    >>> ms = {"A": [Mention("A", "title", 0)], "B": [Mention("B", "body", 900)]}
+    >>> list(drop_passing(ms, 1000))
+    ['A']
+    >>> list(drop_passing(ms, 3000))  # in the middle of a long story: kept
+    ['A', 'B']
+    """
+    if len(mentions) < 2:
+        return mentions
+    scores = salience(mentions)
+    top = max(scores.values())
+    late = max(PASSING_FLOOR, (1 - PASSING_PART) * body_length)
+    out = {}
+    for value, ms in mentions.items():
+        if (len(ms) == 1 and ms[0].field == "body" and ms[0].offset >= late and ms[0] not in firm
+                and top >= PASSING_RATIO * scores[value]):
+            continue
+        out[value] = ms
+    return out
+
+
+@lru_cache(maxsize=4096)
+def fold_key(text: str) -> str:
+    """Lower case with accents folded and apostrophes straightened: the key names are compared by.
+
+    >>> fold_key("Pérez de Cuéllar")
+    'perez de cuellar'
+    """
+    return normalise(text).lower()
 
 
 def evidence(mentions: dict) -> dict:
@@ -160,4 +205,5 @@ def new_mentions() -> dict:
     return defaultdict(list)
 
 
-__all__ = ["Mention", "read_table", "compile_patterns", "find", "salience_order", "evidence", "new_mentions"]
+__all__ = ["Mention", "read_table", "compile_patterns", "find", "salience", "salience_order", "drop_passing",
+           "fold_key", "evidence", "new_mentions"]
