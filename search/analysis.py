@@ -338,9 +338,9 @@ def variant_key(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", w)
 
 
-# Russian case endings as variant keys spell them (ы -> i, ой -> oi, ых -> ik...), longest first: a Cyrillic
+# Russian case endings as variant keys spell them (ы -> i, ой -> oi, ых -> ik, ого -> ogo, ая -> aia...): a Cyrillic
 # name is also indexed under its key without them, so Токаева, Токаеву and Токаевым meet Токаев and Tokayev
-_CASE_ENDING = re.compile(r"(?:imi|ami|iami|oiu|eiu|oi|ei|om|em|im|ik|ia|iu|a|i|e|u)$")
+_CASE_ENDING = re.compile(r"(?:ogo|ego|omu|emu|aia|imi|ami|iami|oiu|eiu|oi|ei|om|em|im|ik|ia|iu|a|i|e|u)$")
 _MIN_BASE = 4  # letters a key keeps when an ending is cut: short names are left whole
 
 
@@ -374,17 +374,17 @@ def name_keys(word: str) -> tuple:
 
 def query_keys(word: str) -> tuple:
     """The variant keys a query word is searched under: its key and its key without a case ending (a
-    Latin query finds inflected Cyrillic forms); for a Cyrillic word also that base with "a" (Астане ->
-    Astana, Токаевой -> Tokaeva), which Latin text indexes whole.
+    Latin query finds inflected Cyrillic forms); for a Cyrillic word also that base with "a" or "i" (Астане ->
+    Astana, Токаевой -> Tokaeva, Зеленского -> Zelensky), which Latin text indexes whole.
 
     >>> query_keys("tokayev"), query_keys("астане"), query_keys("obama")
-    (('tokaev',), ('astane', 'astan', 'astana'), ('obama', 'obam'))
+    (('tokaev',), ('astane', 'astan', 'astana', 'astani'), ('obama', 'obam'))
     """
     key = variant_key(word)
     base = case_base(key)
     out = [key, base]
     if _CYRILLIC.search(word) and base != key:
-        out.append(base + "a")
+        out += [base + "a", base + "i"]
     return tuple(dict.fromkeys(out))
 
 

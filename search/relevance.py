@@ -13,8 +13,8 @@ best of them in order with their scores, and on request the parts each score is 
   `proximity_window` words of each other in the title or body add min(idf) * c (k1 + 1) / (c + k1) per
   pair of words, c the number of such meetings (weighted as the fields are), times `proximity`.
 
-Positions come from `view.read_positions`, postings from `view.term_postings` (both cached per
-generation). This module does not parse, page or render; it does not know whoosh's files.
+Postings come from `view.term_postings` (cached per generation); positions, phrases, w/N and proximity
+are in search.spans. This module does not parse, page or render; it does not know whoosh's files.
 """
 from __future__ import annotations
 
@@ -25,13 +25,9 @@ import numpy as np
 
 from .nodes import All, Any, AtLeast, Every, Facet, Near, Not, Phrase, Word, positive_words
 from .ranking import _lengths
+from .spans import SCORED, Positions, union
 from .tuning import DEFAULT, Tuning
-from .view import ByteCache, read_positions
-
-SCORED = ("title", "body", "tags")  # the fields BM25F adds up; others (author) only match
-SPAN_FIELDS = ("title", "body")  # where w/N and proximity look for words near each other
-POS_BITS = 32
-BIAS = 1 << 16  # added to positions in sloppy phrase matching (position - offset stays positive)
+from .view import ByteCache
 
 
 @dataclass(frozen=True)
@@ -42,7 +38,7 @@ class Scored:
     scores: np.ndarray
 
 
-class Relevance:
+class Relevance(Positions):
     """Matches and scores query trees over one IndexView with one Tuning (made once per generation)."""
 
     CACHE_MB = 96
@@ -96,7 +92,7 @@ class Relevance:
         elif self.t.model == "fieldsum":
             got = self._fieldsum(post)
         else:
-            docs = np.unique(np.concatenate([p[2] for p in post]))
+            docs = union([p[2] for p in post])
             df = int(np.count_nonzero(self.view.live[docs]))
             idf = math.log(1 + (self.live_count - df + 0.5) / (df + 0.5))
             tf = np.zeros(docs.size)
@@ -118,7 +114,7 @@ class Relevance:
     def _fieldsum(self, post: list) -> tuple:
         """The old ranking, for comparison: whoosh's BM25F, a BM25 per field (idf ln(N / (df + 1)) + 1 of
         that field's term, frequency times the field's weight), the best term per field, summed over fields."""
-        docs = np.unique(np.concatenate([p[2] for p in post]))
+        docs = union([p[2] for p in post])
         total = np.zeros(docs.size)
         k1, n = self.t.k1, self.live_count
         for f in SCORED:
@@ -208,84 +204,6 @@ class Relevance:
             mask[self.span_docs(node, np.flatnonzero(cand))] = True
             return Scored(mask, scores * mask)
         raise TypeError(f"not a query node: {type(node).__name__}")
-
-    # --- positions ----------------------------------------------------------------------------------
-
-    def keys(self, w: Word, field: str, docs: np.ndarray) -> np.ndarray:
-        """Sorted (document << 32 | position) of a word's occurrences in a field, in the given documents."""
-        reader = self.view.searcher.reader()
-        parts = []
-        for term in w.alts:
-            if (field, term) in reader:
-                d, p = read_positions(reader, field, term, docs)
-                if d.size:
-                    parts.append((d << POS_BITS) | p)
-        if not parts:
-            return np.zeros(0, np.int64)
-        return np.unique(np.concatenate(parts)) if len(parts) > 1 else np.sort(parts[0])
-
-    def spans(self, node, field: str, docs: np.ndarray) -> tuple:
-        """(start keys, end keys) of a node's matches in a field: a word's occurrences, a phrase's matches,
-        the union for Any (operands of w/N)."""
-        if isinstance(node, Word):
-            k = self.keys(node, field, docs)
-            return k, k
-        if isinstance(node, Phrase):
-            return self._phrase_spans(node, field, docs)
-        if isinstance(node, Any):
-            got = [self.spans(c, field, docs) for c in node.children]
-            starts = np.concatenate([g[0] for g in got])
-            ends = np.concatenate([g[1] for g in got])
-            order = np.argsort(starts, kind="stable")
-            return starts[order], ends[order]
-        raise TypeError(f"{type(node).__name__} has no positions")
-
-    def _phrase_spans(self, p: Phrase, field: str, docs: np.ndarray) -> tuple:
-        keys = [self.keys(w, field, docs) for w in p.words]
-        if any(k.size == 0 for k in keys):
-            empty = np.zeros(0, np.int64)
-            return empty, empty
-        # Lucene's rule: with v = position - offset, one occurrence per word and max(v) - min(v) <= slop
-        if p.slop == 0:
-            starts = keys[0]
-            for k, o in zip(keys[1:], p.offsets[1:]):
-                starts = starts[np.isin(starts + o, k)]
-            return starts, starts + p.offsets[-1]
-        # BIAS keeps position - offset from borrowing from the document bits
-        return _sloppy([k + (BIAS - o) for k, o in zip(keys, p.offsets)], p.slop, p.offsets[-1])
-
-    def span_docs(self, node, cand: np.ndarray) -> np.ndarray:
-        """The candidate documents where a phrase or a w/N holds in one of its fields."""
-        if cand.size == 0:
-            return cand
-        # tags hold facet values one after another: only an exact phrase is looked for there
-        fields = SPAN_FIELDS if not isinstance(node, Phrase) or node.slop else node.fields
-        found = []
-        for f in fields:
-            if isinstance(node, Phrase):
-                starts, _ = self._phrase_spans(node, f, cand)
-            else:
-                starts = self._near_starts(node, f, cand)
-            if starts.size:
-                found.append(starts >> POS_BITS)
-        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
-
-    def _near_starts(self, node: Near, field: str, docs: np.ndarray) -> np.ndarray:
-        """Start keys of the left operand's matches that have the right operand within the distance."""
-        ls, le = self.spans(node.left, field, docs)
-        rs, re_ = self.spans(node.right, field, docs)
-        if not ls.size or not rs.size:
-            return np.zeros(0, np.int64)
-        d = node.distance
-        order = np.sort(rs)
-        # right after left: a right start in (left end, left end + d]
-        after = np.searchsorted(order, le + d, side="right") > np.searchsorted(order, le, side="right")
-        if node.ordered:
-            return ls[after]
-        ends = np.sort(re_)
-        # right before left: a right end in [left start - d, left start)
-        before = np.searchsorted(ends, ls, side="left") > np.searchsorted(ends, ls - d, side="left")
-        return ls[after | before]
 
     # --- ranking ------------------------------------------------------------------------------------
 
@@ -380,46 +298,6 @@ class Relevance:
             out[hit] += sc[at[hit]] * weight
         return out
 
-    def pairs(self, node) -> list:
-        """Adjacent positive words of the query (distinct terms), the pairs proximity looks at."""
-        words = [w for w in positive_words(node) if set(w.fields) & set(SPAN_FIELDS) and w.alts]
-        return [(a, b) for a, b in zip(words, words[1:]) if set(a.alts).isdisjoint(b.alts)]
-
-    def proximity(self, node, docs: np.ndarray, per_pair: bool = False):
-        """The proximity part of the score of each document (sorted or not), None without pairs; with
-        per_pair, also [(word, word, part per document)]."""
-        pairs = self.pairs(node)
-        if not pairs or docs.size == 0:
-            return None
-        order = np.argsort(docs)
-        sdocs = docs[order]
-        window, k1 = self.t.proximity_window, self.t.k1
-        total = np.zeros(docs.size)
-        parts = []
-        keys = {}
-        for a, b in pairs:
-            count = np.zeros(docs.size)
-            for f in SPAN_FIELDS:
-                ka = keys.setdefault((a, f), self.keys(a, f, sdocs))
-                kb = keys.setdefault((b, f), self.keys(b, f, sdocs))
-                if not ka.size or not kb.size:
-                    continue
-                near = np.searchsorted(kb, ka + window, side="right") > np.searchsorted(kb, ka - window)
-                met = ka[near] >> POS_BITS
-                if met.size:  # every meeting counts, weighted as its field
-                    uniq, c = np.unique(met, return_counts=True)
-                    count[np.searchsorted(sdocs, uniq)] += c * self.weights[f]
-            idf = min(self.word(a)[2], self.word(b)[2])
-            part = self.t.proximity * idf * count * (k1 + 1) / (count + k1)
-            total += part
-            if per_pair:
-                parts.append((a, b, part))
-        out = np.empty(docs.size)
-        out[order] = total
-        if per_pair:
-            return out, [(a, b, _unsort(p, order)) for a, b, p in parts]
-        return out
-
     # --- explain ------------------------------------------------------------------------------------
 
     def explain(self, node, docnum: int, score: float, allowed=None) -> dict:
@@ -472,43 +350,3 @@ class Relevance:
         for c in node.children:
             if isinstance(c, Word) or self.evaluate(c).mask[doc]:
                 self._explain(c, doc, parts)
-
-
-def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:
-    out = np.empty(values.size)
-    out[order] = values
-    return out
-
-
-def _sloppy(rel: list, slop: int, width: int) -> tuple:
-    """(start keys, end keys) where one key of each list lies within `slop` of the others (same document).
-
-    Two words: each key of the first with the nearest of the second, with numpy. More: per document, the
-    smallest window holding one key of every list (a sweep over their merged keys).
-    """
-    if len(rel) == 2:
-        a, b = rel
-        lo = np.searchsorted(b, a - slop)
-        hi = np.searchsorted(b, a + slop, side="right")
-        ok = (hi > lo) & ((a >> POS_BITS) == (b[np.minimum(lo, b.size - 1)] >> POS_BITS))
-        starts = a[ok] - BIAS
-        return starts, starts + width + slop
-    tagged = sorted((int(k), i) for i, r in enumerate(rel) for k in r.tolist())
-    need = len(rel)
-    starts = []
-    have: dict = {}
-    left = 0
-    for right in range(len(tagged)):
-        k, i = tagged[right]
-        have[i] = have.get(i, 0) + 1
-        while len(have) == need:
-            lk, li = tagged[left]
-            if (k >> POS_BITS) == (lk >> POS_BITS) and k - lk <= slop:
-                starts.append(lk - BIAS)
-                break
-            have[li] -= 1
-            if not have[li]:
-                del have[li]
-            left += 1
-    s = np.unique(np.array(starts, dtype=np.int64))
-    return s, s + width + slop

@@ -16,6 +16,7 @@ from .nodes import Any, Near, Phrase, Word
 WINDOW_WORDS = 40
 MAX_SCAN_TOKENS = 3000  # without a match by then, the snippet is the start of the body
 CHUNK_CHARS = 500  # the body is searched for its first match this many characters at a time
+CHUNK_WORDS = 200  # words read at a time when looking for a phrase
 
 
 def make_snippet(body: str, terms: frozenset, window: int = WINDOW_WORDS, phrases: tuple = (),
@@ -94,9 +95,14 @@ def _phrase_snippet(body: str, phrases: tuple, loose: frozenset, window: int) ->
     """The excerpt around the first place a phrase or w/N holds, each such place marked whole; None when
     none holds in the first MAX_SCAN_TOKENS words. Positions are counted in words as the text shows them."""
     keys = analysis.index_terms
-    found = [(m.start(), m.end(), frozenset(keys(m.group())))
-             for m in islice(analysis.TOKEN_RE.finditer(body), MAX_SCAN_TOKENS)]
-    spans = sorted({s for node in phrases for s in _spans(node, found)})
+    tokens = analysis.TOKEN_RE.finditer(body)
+    found, spans = [], []
+    while len(found) < MAX_SCAN_TOKENS:  # a chunk of words at a time, until a match and its window are read
+        chunk = [(m.start(), m.end(), keys(m.group())) for m in islice(tokens, CHUNK_WORDS)]
+        found += chunk
+        spans = sorted({s for node in phrases for s in _spans(node, found)})
+        if not chunk or (spans and len(found) >= spans[0][0] + window):
+            break
     if not spans:
         return None
     first = max(0, spans[0][0] - window // 4)
