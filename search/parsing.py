@@ -367,6 +367,8 @@ class _Parser:
             if fixed:
                 self.corrections[piece] = fixed
                 alts = alternatives(fixed, self.tuning.variant_keys)
+        if lex is not None and not _looks_like_name(raw):
+            alts = _keys_if_they_add(alts, lex)
         return Word(piece, alts, fields)
 
     def _prefix(self, typed: str, fields) -> Optional[Word]:
@@ -393,6 +395,23 @@ def _balanced(text: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
+
+
+def _looks_like_name(raw: str) -> bool:
+    """A word typed with a capital or in Cyrillic: its name keys are always searched."""
+    return raw[:1].isupper() or bool(analysis._CYRILLIC.search(raw))
+
+
+def _keys_if_they_add(alts: tuple, lexicon) -> tuple:
+    """A lower-case word's terms without its name keys, unless a key is in more articles than the word's
+    stems: "tokaev" keeps ~tokaev (Tokayev, Токаев), "thin" drops ~tin (Tin, Thin) and "chat" ~cat."""
+    keys = [t for t in alts if t.startswith(analysis.VARIANT_MARK)]
+    if not keys:
+        return alts
+    stems = [t for t in alts if not t.startswith(analysis.VARIANT_MARK)]
+    if max(map(lexicon.doc_frequency, keys)) > max(map(lexicon.doc_frequency, stems), default=0):
+        return alts
+    return tuple(stems)
 
 
 def _one_letter_apart(a: str, b: str) -> bool:

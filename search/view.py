@@ -742,6 +742,11 @@ class IndexView:
                     return True
         return False
 
+    def doc_frequency(self, text: str) -> int:
+        """Articles holding a term in the text field where it is most frequent (deleted ones included)."""
+        reader = self.searcher.reader()
+        return max(reader.doc_frequency(f, text) for f in TEXT_FIELDS)
+
     @property
     def speller(self) -> Speller:
         return self._speller if self._speller is not None else self._speller_once()

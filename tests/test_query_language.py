@@ -207,3 +207,26 @@ def test_explain_names_terms_fields_and_proximity(near_view):
                                          {"field": "title", "term": "~moscow", "tf": 1},
                                          {"field": "body", "term": "moscow", "tf": 1},
                                          {"field": "body", "term": "~moscow", "tf": 1}]
+
+
+# --- name keys only where a word looks like a name ---------------------------------------------------
+
+KEYS = [
+    {"id": "k1", "title": "Metal prices", "body": "Tin rose while copper fell."},
+    {"id": "k2", "title": "Thin margins", "body": "Margins stayed thin for traders of thin sheets."},
+    {"id": "k3", "title": "Tokayev in Astana", "body": "Tokayev spoke."},
+]
+
+
+@pytest.fixture(scope="module")
+def keys_view(tmp_path_factory):
+    d = tmp_path_factory.mktemp("keys")
+    build_index([str(write_jsonl(d / "k.jsonl", KEYS))], str(d / "index"))
+    return IndexView(str(d / "index"))
+
+
+def test_a_lower_case_word_uses_its_name_key_only_when_the_key_adds_articles(keys_view):
+    assert ids(keys_view, "thin") == ["k2"]  # not k1's "Tin" (~tin is thin's key too)
+    assert ids(keys_view, "tin") == ["k1"]
+    assert ids(keys_view, "tokaev") == ["k3"]  # the key finds Tokayev; the stem "tokaev" nothing
+    assert ids(keys_view, "Thin") == ["k2", "k1"]  # typed as a name: its key is searched
