@@ -137,6 +137,9 @@ def test_explain_lists_matched_terms(prose_view):
     ex = res.hits[0].explanation
     assert ex["score"] == round(res.hits[0].score, 6)
     assert [(p["kind"], p["word"]) for p in ex["parts"]] == [("word", "drought")]
+    assert [(m["field"], m["term"], m["tf"]) for m in ex["matched"]] == [("title", "drought", 1), ("body", "drought", 1)]
+    # typed as a name, the word is also searched under its key
+    ex = run(build_request("Drought", explain=True), prose_view).hits[0].explanation
     assert [(m["field"], m["term"], m["tf"]) for m in ex["matched"]] == [
         ("title", "drought", 1), ("title", "~drougt", 1), ("body", "drought", 1)]
 
