@@ -96,7 +96,8 @@ def test_csv_export_has_every_match_with_bom(client):
     text = r.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == ["id", "title", "date", "author", "url", "countries", "people", "topics", "body", "truncated"]
+    assert rows[0] == ["id", "title", "date", "author", "url", "countries", "people", "topics", "source", "body",
+                       "truncated", "group", "duplicate_of"]
     assert len(rows) == 30  # header + all 29, not just a page
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context, url_for
 
-from search import query
+from search import query, timelines
 from search.models import FACETS
 
-from . import params
+from . import charts, params
 
 bp = Blueprint("views", __name__)
-EXPORT_FIELDS = ("id", "title", "date", "author", "url", "countries", "people", "topics", "body", "truncated")
+from search.query import EXPORT_KEYS as EXPORT_FIELDS  # noqa: E402 (one list of export columns)
 FEED_ENTRIES = 50
 FACET_TOP = 10
 
@@ -37,10 +38,31 @@ def search_page():
         return link(**{facet: vals, "page": 1})
 
     export_qs = urlencode([p for p in params.to_args(req, page=1) if p[0] not in ("page", "per_page")])
-    max_count = max((c for _, c in res.timeline), default=0)
+    # an article opened from these results marks the words of the search and links back to them
+    back = urlencode([("q", req.q)] + ([("back", urlencode(params.to_args(req)))] if req.q else [])) if req.q else ""
+    bars = charts.bars(list(res.timeline), link=lambda period: link(page=1, **_period_range(period)))
+    lines = charts.lines(list(res.timeline), res.series) if res.series else None
     return render_template("search.html", req=req, res=res, link=link, toggle=toggle, facets=FACETS,
-                           facet_top=FACET_TOP, export_qs=export_qs, max_count=max_count,
-                           timeline_link=lambda period: link(page=1, **_period_range(period)))
+                           facet_top=FACET_TOP, export_qs=export_qs, bars_chart=bars, lines_chart=lines,
+                           period_word="year" if res.timeline and len(res.timeline[0][0]) == 4 else "month",
+                           series_rows=timelines.to_rows(res)[1:] if res.series else [],
+                           article_qs=("?" + back) if back else "", dossier=dossier_url)
+
+
+def dossier_url(facet: str, value: str) -> str:
+    """The address of a value's dossier page."""
+    return url_for("dossiers.page", facet=facet, name=value)
+
+
+@bp.get("/timeline.csv")
+def timeline_csv():
+    """The timeline of a search and, with timeline_by, its series: one row per period, then the undated."""
+    req = params.parse(request.args)
+    res = query.run(replace(req, page=1, per_page=1), view())
+    buf = io.StringIO()
+    csv.writer(buf).writerows(timelines.to_rows(res))
+    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="casearch-timeline.csv"'})
 
 
 def _period_range(period: str) -> dict:
@@ -111,9 +133,7 @@ def export_json():
 
 @bp.get("/feed.atom")
 def feed():
-    req = params.parse(request.args)
-    req = query.build_request(req.q, req.country, req.person, req.topic, req.author, req.date_from, req.date_to,
-                              "newest", 1, FEED_ENTRIES)
+    req = replace(params.parse(request.args), sort="newest", page=1, per_page=FEED_ENTRIES, timeline_by="")
     res = query.run(req, view())
     self_url = request.url
     page_url = url_for("views.search_page", _external=True) + "?" + urlencode(params.to_args(req, sort="newest"))
