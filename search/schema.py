@@ -103,7 +103,8 @@ def source_of(article) -> str:
 
 
 SPELLING_SEP = "\x1f"  # between facet, value and text in a `spelling` term (never in any of them)
-SPELLINGS_PER_VALUE = 8  # distinct texts kept per value and article (topics match many terms)
+SPELLINGS_PER_VALUE = 8  # distinct texts kept per value and article
+TOPIC_TERMS = 3  # a topic's terms kept per article, the most frequent first (each term costs a posting)
 
 
 def spelling_terms(evidence: dict) -> str:
@@ -116,8 +117,10 @@ def spelling_terms(evidence: dict) -> str:
     terms = []
     for f in TAGGED:
         for value, mentions in (evidence.get(f) or {}).items():
+            if f == "topic":  # [term, field, count]: the terms that counted most
+                mentions = sorted(mentions, key=lambda m: -m[2] if len(m) > 2 and isinstance(m[2], int) else 0)
             texts = dict.fromkeys(" ".join(str(m[0]).split()) for m in mentions if m and m[0])
-            for text in list(texts)[:SPELLINGS_PER_VALUE]:
+            for text in list(texts)[:TOPIC_TERMS if f == "topic" else SPELLINGS_PER_VALUE]:
                 terms.append(SPELLING_SEP.join((f, value, text)).replace(FACET_SEP, "/"))
     return FACET_SEP.join(terms)
 
