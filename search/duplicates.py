@@ -208,6 +208,7 @@ class Copies:
     def __init__(self, gen: Optional[Path], docnum_of, n: int):
         self.group = np.full(n, -1, dtype=np.int64)
         self.labels: list = []
+        self._by_group, self._starts = np.zeros(0, np.int64), np.zeros(1, np.int64)
         path = Path(gen) / LEDGER if gen is not None else None
         if path is None or not path.exists():
             return
@@ -225,7 +226,10 @@ class Copies:
         docs_a, groups_a = np.array(docs, dtype=np.int64), np.array(groups, dtype=np.int64)
         self.group[docs_a[~alone]] = groups_a[~alone]  # a group of one live article is no group
         self.labels = list(number)
-        self._members = None
+        # each group's documents, in document order: the grouped documents sorted by (group, document)
+        grouped = np.flatnonzero(self.group >= 0)
+        self._by_group = grouped[np.lexsort((grouped, self.group[grouped]))]
+        self._starts = np.searchsorted(self.group[self._by_group], np.arange(len(self.labels) + 1))
 
     @property
     def any(self) -> bool:
@@ -233,8 +237,8 @@ class Copies:
 
     def members(self, docnum: int) -> np.ndarray:
         """The documents of docnum's group (itself included), in document order; empty when alone."""
-        g = self.group[docnum]
-        return np.flatnonzero(self.group == g) if g >= 0 else np.zeros(0, np.int64)
+        g = int(self.group[docnum])
+        return self._by_group[self._starts[g]:self._starts[g + 1]] if g >= 0 else np.zeros(0, np.int64)
 
     def label(self, docnum: int) -> Optional[str]:
         g = self.group[docnum]

@@ -93,13 +93,15 @@ def dossier(view: IndexView, facet: str, name: str) -> dict:
     mask[docs] = True
     dates = view.dates[docs]
     dated = dates[dates > 0]
-    scope = FacetScope(mask)
-    co = {}
-    for f in FACETS:
-        top, _ = view.facets[f].counts(scope, CO_VALUES + 1)
-        co[f] = [{"value": v, "count": c} for v, c in top if not (f == facet and v == value)][:CO_VALUES]
     latest = run(refine(build_request("", sort="newest", per_page=ARTICLES, **_selection(facet, value)),
                         **_source(facet, value)), view)
+    co = {}
+    for f in FACETS:
+        if f == facet:  # the search's counts of its own facet ignore the selection: count over the value's articles
+            top, _ = view.facets[f].counts(FacetScope(mask), CO_VALUES + 1)
+            co[f] = [{"value": v, "count": c} for v, c in top if v != value][:CO_VALUES]
+        else:  # the other facets were counted over exactly the value's articles
+            co[f] = [{"value": v.value, "count": v.count} for v in latest.facets[f][:CO_VALUES] if v.count]
     relevant = ()
     if facet != "source":  # a search for a source's name says nothing about its articles
         found = run(refine(build_request(value, per_page=ARTICLES, **_selection(facet, value)),

@@ -13,11 +13,11 @@ from flask import Blueprint, Response, current_app, render_template, request, st
 
 from search import query, reading, timelines
 from search.models import FACETS
+from search.query import EXPORT_KEYS as EXPORT_FIELDS
 
 from . import charts, params
 
 bp = Blueprint("views", __name__)
-from search.query import EXPORT_KEYS as EXPORT_FIELDS  # noqa: E402 (one list of export columns)
 FEED_ENTRIES = 50
 FACET_TOP = 10
 
