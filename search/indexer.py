@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
+import numpy as np
 from whoosh import index as windex
 from whoosh.writing import LockError
 
@@ -355,7 +356,6 @@ def _write_ledger(new: Path, previous: Optional[Path], articles: list, fresh: bo
 def _signatures(articles: list, progress: Progress, lock_fd: Optional[int] = None):
     """The MinHash signature of every article's body (search.duplicates), in one process per core from
     PARALLEL_TAGGING_FROM articles."""
-    import numpy as np
     progress.start("Signing for near-copies", len(articles))
     n, workers = len(articles), _workers()
     parts = []
@@ -379,7 +379,6 @@ def _signatures(articles: list, progress: Progress, lock_fd: Optional[int] = Non
 
 def _signature_slice(bounds: tuple):
     """In a worker: the signatures of articles[start:end]."""
-    import numpy as np
     start, end = bounds
     return np.stack([duplicates.signature(a.body) for a in _SHARED["articles"][start:end]])
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Optional
 
 import numpy as np
 from whoosh.query import Term
-
-from dataclasses import replace
 
 from . import config, snippets, timelines
 from .errors import BadQuery, NotFound
@@ -66,7 +65,6 @@ def refine(req: SearchRequest, source=(), timeline_by: Optional[str] = None, fol
     Raises:
         BadQuery: a timeline_by that is not a facet.
     """
-    from dataclasses import replace
     timeline_by = (timeline_by or "").strip()
     if timeline_by and timeline_by not in FACETS:
         raise BadQuery(f"timeline_by must be one of {', '.join(FACETS)}, not {timeline_by[:30]!r}")
@@ -302,7 +300,8 @@ def _similar(view: IndexView, docnum: int, top: int) -> list:
         g = view.copies.group[d] if d is not None else -1
         if d in own or (g >= 0 and g in seen):
             continue
-        seen.add(g) if g >= 0 else None
+        if g >= 0:
+            seen.add(g)
         out.append(s)
         if len(out) == top:
             break

@@ -24,10 +24,10 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.query import Query
 
 from . import config
-from .indexer import CURRENT, current_generation, open_index, read_meta
-from .segments import FAST_FIELDS, SIDECAR_EXT, SIDECAR_HEADER, SIDECAR_MAGIC, term_hash
 from .duplicates import Copies, Ledger
+from .indexer import CURRENT, current_generation, open_index, read_meta
 from .models import FACETS
+from .segments import FAST_FIELDS, SIDECAR_EXT, SIDECAR_HEADER, SIDECAR_MAGIC, term_hash
 from .schema import TEXT_FIELDS
 from .spelling import Speller
 

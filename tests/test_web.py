@@ -88,7 +88,8 @@ def test_stats_and_openapi(client):
     assert st["articles"] == 29
     spec = client.get("/api/openapi.json").get_json()
     validate(spec)
-    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/stats", "/api/openapi.json"}
+    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/entities/{facet}/{name}", "/api/stats",
+                                  "/api/openapi.json"}
 
 
 def test_csv_export_has_every_match_with_bom(client):
