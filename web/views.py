@@ -39,7 +39,7 @@ def search_page():
 
     export_qs = urlencode([p for p in params.to_args(req, page=1) if p[0] not in ("page", "per_page")])
     # an article opened from these results marks the words of the search and links back to them
-    back = urlencode([("q", req.q)] + ([("back", urlencode(params.to_args(req)))] if req.q else [])) if req.q else ""
+    back = urlencode([("q", req.q), ("back", urlencode(params.to_args(req)))]) if req.q else ""
     bars = charts.bars(list(res.timeline), link=lambda period: link(page=1, **_period_range(period)))
     lines = charts.lines(list(res.timeline), res.series) if res.series else None
     return render_template("search.html", req=req, res=res, link=link, toggle=toggle, facets=FACETS,
