@@ -34,6 +34,6 @@ def lines(timeline: list, series: tuple) -> dict:
         if len(pts) == 1:  # one period: a short level line, so it shows
             pts = [(pts[0][0] - w / 4, pts[0][1]), (pts[0][0] + w / 4, pts[0][1])]
         out.append({"value": s.value, "cls": f"s{k % SERIES_CLASSES}", "count": s.count, "undated": s.undated,
-                    "points": " ".join(f"{x},{y}" for x, y in pts), "dots": pts if len(s.timeline) <= 60 else []})
+                    "points": " ".join(f"{x},{y}" for x, y in pts)})
     return {"width": WIDTH, "height": HEIGHT, "lines": out, "max": top,
             "first": timeline[0][0] if timeline else "", "last": timeline[-1][0] if timeline else ""}
