@@ -190,6 +190,10 @@ def show_cmd(article_id, as_json, index_dir):
     click.echo(f"{a['date'] or '(no date)'}  {a['author'] or ''}  {a['url'] or ''}".rstrip())
     for label, key in (("Countries", "countries"), ("People", "people"), ("Topics", "topics")):
         click.echo(f"{label}: {', '.join(a[key]) or '-'}")
+    click.echo(f"Source: {a['source'] or '-'}")
+    if a.get("copies"):
+        click.echo("Near-copies: " + ", ".join(f"{c['id']} ({c['source'] or '-'})" for c in a["copies"])
+                   + (f"; the first indexed is {a['duplicate_of']}" if a["duplicate_of"] else ""))
     click.echo("")
     click.echo(a["body"] + (" […]" if a["truncated"] else ""))
     if a.get("similar"):

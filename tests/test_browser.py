@@ -30,14 +30,14 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(seed_index):
+def serving(index_dir):
+    """Run `casearch serve` over an index on a free loopback port; yield its base URL, then stop it."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     proc = subprocess.Popen([sys.executable, "-m", "search", "serve", "--port", str(port), "--index-dir",
-                             str(seed_index)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+                             str(index_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -47,6 +47,11 @@ def server(seed_index):
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(seed_index):
+    yield from serving(seed_index)
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,15 @@ axe-core comes from the axe-playwright-python wheel (its axe.min.js, no download
 accessibility test is skipped with the reason where it is missing. Screenshots go to artifacts/screenshots/.
 """
 import json
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from search.indexer import build_index
 
 from .conftest import ROOT, write_jsonl
-from .test_browser import CHROMIUM, SHOTS, pytestmark, sync_playwright  # noqa: F401 (the same skips)
+from .test_browser import SHOTS, browser, pytestmark, serving  # noqa: F401 (the same skips and browser)
 
 try:
     from axe_playwright_python.sync_playwright import Axe
@@ -37,30 +35,7 @@ def server(tmp_path_factory):
     copy = {"id": "wire-air-taxi", "title": "Kazakhstan plans air taxis between Alatau and Almaty",
             "body": body, "date": original["date"], "url": "https://wire.example.com/air-taxi"}
     build_index([str(write_jsonl(tmp / "wire.jsonl", [copy]))], str(idx))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "search", "serve", "--port", str(port), "--index-dir", str(idx)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
+    yield from serving(idx)
 
 
 @pytest.fixture(params=list(SCREENS))

@@ -169,6 +169,8 @@ def test_api_and_cli_fold_copies(tmp_path):
     assert '<details class="copies"><summary>1 copy</summary>' in page and "1 near-copy is folded" in page
     out = CliRunner().invoke(main, ["search", "", "--index-dir", str(idx)]).stdout
     assert "4 articles match" in out and "1 near-copies folded" in out and "1 near-copy: a2" in out
+    out = CliRunner().invoke(main, ["show", "a2", "--index-dir", str(idx)]).stdout
+    assert "Source: Times\nNear-copies: a1 (Wire); the first indexed is a1\n" in out
 
 
 @pytest.mark.skipif(not (SHARED / "corpora" / "bbc-news" / "articles.jsonl").exists(),
