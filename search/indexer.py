@@ -350,6 +350,7 @@ def _write_ledger(new: Path, previous: Optional[Path], articles: list, fresh: bo
     ledger = duplicates.update(duplicates.Ledger.load(previous), [a.id for a in articles], sigs, live,
                                fresh=fresh)
     ledger.save(new)
+    _fsync_dir(new)  # the ledger's name is durable before CURRENT names the generation
     progress.finish()
 
 
