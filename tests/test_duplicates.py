@@ -199,3 +199,15 @@ def test_bbc_copies(tmp_path):
     assert (len(sizes), sum(sizes.values())) == (167, 335)
     assert label["politics-311"] == label["politics-312"] != ""  # two versions of the pension talks story
     assert not label["politics-327"] or label["politics-327"] != label["politics-328"]  # a follow-up, J 0.47
+
+
+def test_verify_finds_a_ledger_that_lost_articles(tmp_path):
+    from search.errors import IndexMissing
+    from search.stats import verify
+    idx = index(tmp_path, COPIES)
+    assert verify(IndexView(str(idx))) == 4
+    gen = current_generation(str(idx))
+    ledger = Ledger.load(gen)
+    Ledger(ledger.ids[:3], ledger.sigs[:3], ledger.groups[:3], ledger.first_indexed[:3]).save(gen)
+    with pytest.raises(IndexMissing, match=r"1 article\(s\) missing from the near-copy ledger \(first c1\)"):
+        verify(IndexView(str(idx)))
