@@ -107,6 +107,15 @@ class Ledger:
         with np.load(path) as z:
             return cls(_unpack(z["ids"]), z["sigs"], _unpack(z["groups"]), z["first_indexed"])
 
+    @staticmethod
+    def times(gen: Optional[Path]) -> dict:
+        """{id: first indexed} of a generation's ledger, read without the signatures ({} without a ledger)."""
+        path = Path(gen) / LEDGER if gen is not None else None
+        if path is None or not path.exists():
+            return {}
+        with np.load(path) as z:
+            return dict(zip(_unpack(z["ids"]), z["first_indexed"].tolist()))
+
     def save(self, gen: Path) -> None:
         """Write the ledger into a generation folder (atomically: a temporary file, then a rename)."""
         grouped = [i for i, g in enumerate(self.groups) if g]

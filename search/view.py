@@ -655,8 +655,7 @@ class IndexView:
         """{article id: when it was first indexed, in seconds since the epoch}, read from the generation's
         ledger on first use (feeds date undated articles with it)."""
         if self._first_indexed is None:
-            ledger = Ledger.load(self.generation)
-            self._first_indexed = dict(zip(ledger.ids, ledger.first_indexed.tolist()))
+            self._first_indexed = Ledger.times(self.generation)
         return self._first_indexed
 
     @property
