@@ -38,6 +38,7 @@ from .view import IndexView
 WARMUP, HTTP_CLIENTS, HTTP_BUDGET_S, SERVER_START_S = 20, 4, 60.0, 30.0
 SQLITE_LIMIT_S = 3.0  # a SQLite query is stopped here and counted at this time (a timeout)
 INCREMENTAL_DOCS = 1000  # articles added to the built index by an incremental run
+DOSSIER_VALUES, DOSSIER_ROUNDS = 10, 3  # dossiers timed: the largest values of each facet, rounds of each
 
 def to_fts(q: str) -> tuple:
     """Translate a mix query to FTS5: (query, OR fallback or None); every term is quoted, so nothing is special.
@@ -174,6 +175,7 @@ def run_bench(docs: int = 2000, queries: int = 200, progress=None, http: bool = 
         engines["sqlite_fts5"]["open_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         try:
             _query_both(engines, {"casearch": view, "sqlite_fts5": sqlite}, mix, progress)
+            engines["casearch"]["dossier"] = _dossier_bench(view, progress)
         finally:
             sqlite.close()
             view.close()
@@ -221,6 +223,25 @@ def _ask(name: str, engine, q: dict) -> int:
     req = build_request(q["q"], country=(f["country"],) if f.get("country") else (), date_from=f.get("date_from"),
                         date_to=f.get("date_to"))
     return run(req, engine).total
+
+
+def _dossier_bench(view, progress) -> dict:
+    """Time the dossiers of the DOSSIER_VALUES largest values of each tagged facet (the slowest: every figure
+    runs over all their articles), DOSSIER_ROUNDS times each after one uncounted run."""
+    from .entities import dossier
+    progress.start("Dossiers of the largest values", None)
+    ms, largest = [], {}
+    for facet in ("country", "person", "topic"):
+        top, _ = view.facets[facet].counts(view.live, DOSSIER_VALUES)
+        if top:
+            largest[facet] = {"value": top[0][0], "articles": top[0][1]}
+        for value, _ in top:
+            dossier(view, facet, value)
+            for _ in range(DOSSIER_ROUNDS):
+                t0 = time.perf_counter()
+                dossier(view, facet, value)
+                ms.append((time.perf_counter() - t0) * 1000)
+    return {**_percentiles(ms, (50, 95)), "n": len(ms), "largest": largest}
 
 
 def _percentiles(ms: list, qs=(50, 95, 99)) -> dict:
@@ -362,6 +383,11 @@ def _table(res: dict) -> str:
         label = f"{kind} (n={x['n']})"
         lines.append(f"  {label:<22}{x['p50_ms']:>7.2f} /{x['p95_ms']:>7.2f}"
                      f"{y['p50_ms']:>9.2f} /{y['p95_ms']:>7.2f}")
+    dz = a.get("dossier")
+    if dz:
+        big = ", ".join(f"{v['value']} {v['articles']:,}" for v in dz["largest"].values())
+        lines.append(f"casearch dossiers of the {DOSSIER_VALUES} largest countries, people and topics ({dz['n']} timed, "
+                     f"largest: {big} articles): p50 {dz['p50_ms']:.2f} ms, p95 {dz['p95_ms']:.2f} ms")
     lines.append(f"casearch warm-up after opening, as serve does in the background (preload of {a['preloaded_mb']:,.0f} "
                  f"MB of the index, snippet analysis of its most frequent words): {a['warm_ms']:,.0f} ms")
     if res["http"]:

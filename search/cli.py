@@ -17,7 +17,7 @@ from . import config
 from .errors import SearchError
 from .indexer import Progress, build_index, index_stats
 
-EXPORT_FIELDS = ("id", "title", "date", "author", "url", "countries", "people", "topics", "body", "truncated")
+from .query import EXPORT_KEYS as EXPORT_FIELDS
 
 
 def _index_dir(value):
@@ -101,6 +101,7 @@ def search_options(f):
         click.option("--country", multiple=True, help="Only articles about this country (repeat: any of them)."),
         click.option("--person", multiple=True, help="Only articles naming this person (repeat: any of them)."),
         click.option("--topic", multiple=True, help="Only articles on this topic (repeat: any of them)."),
+        click.option("--source", multiple=True, help="Only articles from this publication or site (repeat: any)."),
         click.option("--author", default="", help="Only articles by this author."),
         click.option("--from", "date_from", default=None, help="Published on or after (YYYY-MM-DD)."),
         click.option("--to", "date_to", default=None, help="Published on or before (YYYY-MM-DD)."),
@@ -122,33 +123,46 @@ def _view(index_dir):
 @click.option("--limit", default=10, show_default=True, help="Results per page.")
 @click.option("--page", default=1, show_default=True, help="Page of results.")
 @click.option("--explain", is_flag=True, help="Show the matched terms and score parts of each hit.")
+@click.option("--timeline-by", type=click.Choice(["country", "person", "topic", "source"]), default=None,
+              help="Also split the timeline into one series per value of this facet (the selected ones, else the "
+                   "top 8).")
+@click.option("--all-copies", is_flag=True, help="List near-copies of an article as results of their own.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as GET /api/search.")
 @index_dir_option
 @user_errors
-def search_cmd(query, country, person, topic, author, date_from, date_to, sort, limit, page, explain, as_json,
-               index_dir):
+def search_cmd(query, country, person, topic, source, author, date_from, date_to, sort, limit, page, explain,
+               timeline_by, all_copies, as_json, index_dir):
     """Ranked search with facet filters, dates and sorting.
 
     Example: casearch search "air taxi" --country Kazakhstan --sort newest
     """
-    from .query import build_request, run
+    from .query import build_request, refine, run
     req = build_request(query, country, person, topic, author, date_from, date_to, sort, page, limit, explain)
-    res = run(req, _view(index_dir))
+    res = run(refine(req, source, timeline_by, fold=not all_copies), _view(index_dir))
     if as_json:
         click.echo(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))
         return
     for notice in res.notices:
         click.echo(f"note: {notice}", err=True)
     first = (req.page - 1) * req.per_page
-    click.echo(f"{res.total:,} articles match ({res.took_ms:.0f} ms)")
+    folded = f", {res.total - res.rows:,} near-copies folded" if res.rows != res.total else ""
+    click.echo(f"{res.total:,} articles match ({res.took_ms:.0f} ms{folded})")
     for i, h in enumerate(res.hits, first + 1):
         click.echo(f"\n{i:>3}. {h.date or '(no date)':<10}  {h.title}  [{h.id}]")
         facets = "; ".join(", ".join(v) for v in (h.countries, h.people, h.topics) if v)
         if facets:
             click.echo(f"     {facets}")
         click.echo(f"     {_plain_snippet(h.snippet)}")
+        if h.copies:
+            click.echo(f"     {len(h.copies)} near-cop{'y' if len(h.copies) == 1 else 'ies'}: "
+                       + ", ".join(c["id"] for c in h.copies))
         if h.explanation:
             click.echo(f"     explain: {json.dumps(h.explanation, ensure_ascii=False)}")
+    if res.series:
+        from .timelines import to_rows
+        click.echo("")
+        for row in to_rows(res):
+            click.echo("  ".join(f"{c!s:>12}" for c in row))
     if res.suggestion:
         click.echo(f"\nDid you mean: {res.suggestion}")
 
@@ -177,6 +191,10 @@ def show_cmd(article_id, as_json, index_dir):
     click.echo(f"{a['date'] or '(no date)'}  {a['author'] or ''}  {a['url'] or ''}".rstrip())
     for label, key in (("Countries", "countries"), ("People", "people"), ("Topics", "topics")):
         click.echo(f"{label}: {', '.join(a[key]) or '-'}")
+    click.echo(f"Source: {a['source'] or '-'}")
+    if a.get("copies"):
+        click.echo("Near-copies: " + ", ".join(f"{c['id']} ({c['source'] or '-'})" for c in a["copies"])
+                   + (f"; the first indexed is {a['duplicate_of']}" if a["duplicate_of"] else ""))
     click.echo("")
     click.echo(a["body"] + (" […]" if a["truncated"] else ""))
     if a.get("similar"):
@@ -211,19 +229,54 @@ def tags_cmd(article_id, as_json, index_dir):
             click.echo(f"  {v['value']}: {where}")
 
 
+@main.command("entity")
+@click.argument("facet", type=click.Choice(["person", "country", "topic", "source"]))
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print what /api/entities/<facet>/<name> returns.")
+@index_dir_option
+@user_errors
+def entity_cmd(facet, name, as_json, index_dir):
+    """The dossier of one person, country, topic or source: counts, timeline, co-mentions, spellings, articles.
+
+    Example: casearch entity person Tokaev
+    """
+    from .entities import dossier
+    d = dossier(_view(index_dir), facet, name)
+    if as_json:
+        click.echo(json.dumps(d, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{d['value']} ({facet})")
+    click.echo(f"Articles:    {d['articles']:,} ({d['dated']:,} dated, {d['undated']:,} without a date)")
+    click.echo(f"First seen:  {d['first_seen'] or '-'}")
+    click.echo(f"Last seen:   {d['last_seen'] or '-'}")
+    if d["spellings"]:
+        click.echo("Found as:    " + ", ".join(f"{s['text']} ({s['articles']})" for s in d["spellings"]))
+    for f, vals in d["co_mentions"].items():
+        if vals:
+            click.echo(f"With {f + ':':<8} " + ", ".join(f"{v['value']} ({v['count']})" for v in vals))
+    if d["timeline"]:
+        click.echo("Per month:   " + ", ".join(f"{t['period']} {t['count']}" for t in d["timeline"] if t["count"]))
+    for label, key in (("Latest", "latest"), ("Most relevant", "relevant")):
+        if d[key]:
+            click.echo(f"\n{label}:")
+            for a in d[key]:
+                click.echo(f"  {a['date'] or '(no date)':<10}  {a['title']}  [{a['id']}]")
+
+
 @main.command("export")
 @click.argument("query", default="")
 @search_options
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @index_dir_option
 @user_errors
-def export_cmd(query, country, person, topic, author, date_from, date_to, sort, fmt, index_dir):
-    """Print every matching article (all of them without a query), one per line.
+def export_cmd(query, country, person, topic, source, author, date_from, date_to, sort, fmt, index_dir):
+    """Print every matching article (all of them without a query), one per line; near-copies are marked
+    (`group`, `duplicate_of`), never left out.
 
     Example: casearch export --country Kyrgyzstan --format csv > kyrgyzstan.csv
     """
-    from .query import build_request, export_rows
-    req = build_request(query, country, person, topic, author, date_from, date_to, sort, 1, 1)
+    from .query import build_request, export_rows, refine
+    req = refine(build_request(query, country, person, topic, author, date_from, date_to, sort, 1, 1), source)
     rows = export_rows(req, _view(index_dir))
     out = sys.stdout
     if fmt == "jsonl":

@@ -26,7 +26,7 @@ from . import config
 from .errors import BadInput, BadQuery, SearchError
 from .indexer import Progress, build_index
 from .models import Rejected
-from .query import build_request, run
+from .query import build_request, refine, run
 from .sources.common import clean_text
 from .sources.records import make_article
 from .tuning import DEFAULT, Tuning
@@ -246,7 +246,7 @@ def rank_product(col: Collection, workdir: Path, depth: int, progress: Progress,
                         req = build_request(q=text, per_page=per_page, page=page)
                     except BadQuery as e:  # not from the text: build_request takes any length of query
                         raise BadInput(f"{QUERIES}: query {qid!r} cannot be searched: {e}") from e
-                    hits = run(req, view, tuning).hits
+                    hits = run(refine(req, fold=False), view, tuning).hits  # judged one by one: copies not folded
                     ids.extend(h.id for h in hits)
                     if len(hits) < req.per_page:
                         break

@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
+import numpy as np
 from whoosh import index as windex
 from whoosh.writing import LockError
 
-from . import segments, sources, spelling, tagging
+from . import duplicates, segments, sources, spelling, tagging
 from .errors import BadInput, IndexBusy, IndexMissing, IndexOutdated, SearchError
 from .models import Rejected, TaggedArticle
 from .schema import SCHEMA_VERSION, build_schema, from_stored, to_document
@@ -185,13 +186,15 @@ def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict
         if not articles:
             raise BadInput("no articles found in the given paths; the index was not changed"
                            + (f" ({report.rejected[0]})" if report.rejected else ""))
-        live = None if full else current_generation(index_dir)
+        previous = current_generation(index_dir)
+        live = None if full else previous
         if live is not None and read_meta(live).get("schema_version") != SCHEMA_VERSION:
             progress.warn("index built by another schema version: rebuilding it in full")
             live = None
         new = _new_generation_dir(root)
         try:
             _write(new, live, articles, report, progress, prune, lock.fd)
+            _write_ledger(new, previous, articles, live is None, progress, lock.fd)
             new = _swap(root, new)
         except OSError as e:
             shutil.rmtree(new, ignore_errors=True)
@@ -330,6 +333,55 @@ def _finish_generation(new: Path, ix, live: Optional[Path], new_words: Counter, 
             "full": live is None, "added": report.added, "updated": report.updated}
     _write_atomic(new / META, json.dumps(meta, indent=1))
     _fsync_dir(new)
+
+
+def _write_ledger(new: Path, previous: Optional[Path], articles: list, fresh: bool, progress: Progress,
+                  lock_fd: Optional[int] = None) -> None:
+    """Write the new generation's ledger (search.duplicates): near-copy groups and first-indexed times.
+
+    The previous generation's ledger gives the signatures and groups of the articles not read in this run
+    and every first-indexed time; `fresh` (a full rebuild) groups every article read anew.
+    """
+    sigs = _signatures(articles, progress, lock_fd)
+    progress.start("Grouping near-copies", None)
+    with windex.open_dir(str(new)).reader() as r:
+        ids = r.column_reader("id")
+        live = {ids[d] for d in r.all_doc_ids()}
+    ledger = duplicates.update(duplicates.Ledger.load(previous), [a.id for a in articles], sigs, live,
+                               fresh=fresh)
+    ledger.save(new)
+    _fsync_dir(new)  # the ledger's name is durable before CURRENT names the generation
+    progress.finish()
+
+
+def _signatures(articles: list, progress: Progress, lock_fd: Optional[int] = None):
+    """The MinHash signature of every article's body (search.duplicates), in one process per core from
+    PARALLEL_TAGGING_FROM articles."""
+    progress.start("Signing for near-copies", len(articles))
+    n, workers = len(articles), _workers()
+    parts = []
+    if n >= PARALLEL_TAGGING_FROM and workers > 1:
+        step = 512
+        _SHARED["articles"] = articles  # inherited by the forked workers
+        try:
+            with mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(lock_fd,)) as pool:
+                for part in pool.imap(_signature_slice, [(i, min(i + step, n)) for i in range(0, n, step)]):
+                    parts.append(part)
+                    progress.advance(len(part))
+        finally:
+            _SHARED.clear()
+    else:
+        for a in articles:
+            parts.append(duplicates.signature(a.body)[None, :])
+            progress.advance()
+    progress.finish()
+    return np.concatenate(parts) if parts else duplicates.Ledger.empty().sigs
+
+
+def _signature_slice(bounds: tuple):
+    """In a worker: the signatures of articles[start:end]."""
+    start, end = bounds
+    return np.stack([duplicates.signature(a.body) for a in _SHARED["articles"][start:end]])
 
 
 def _small_segments(segs: list, adding: int) -> list:

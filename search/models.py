@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, asdict
 from typing import Optional
 
-FACETS = ("country", "person", "topic")
-# the plural key under which each facet's values appear in a result or an export row
-FACET_KEYS = {"country": "countries", "person": "people", "topic": "topics"}
+FACETS = ("country", "person", "topic", "source")
+TAGGED = ("country", "person", "topic")  # the facets the taggers give (with evidence); `source` comes from the record
+# the key under which each facet's values appear in a result or an export row (a list, `source` a string)
+FACET_KEYS = {"country": "countries", "person": "people", "topic": "topics", "source": "source"}
 SORTS = ("relevance", "newest", "oldest")
 
 
@@ -27,6 +28,7 @@ class Article:
     source: str = ""  # file the article came from (several, joined by "; ", after a merge)
     truncated: bool = False
     files: tuple = ()  # absolute paths of the files it was read from (for --prune)
+    publication: str = ""  # the record's own `source` (a publication or site), when it gives one
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class SearchRequest:
     country: tuple = ()
     person: tuple = ()
     topic: tuple = ()
+    source: tuple = ()
     author: str = ""
     date_from: Optional[str] = None
     date_to: Optional[str] = None
@@ -75,6 +78,8 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     explain: bool = False
+    timeline_by: str = ""  # a facet: the timeline is also split into one series per value of it
+    fold: bool = True  # near-copies of one article shown once (search.duplicates)
 
     def selections(self) -> dict:
         """Return {facet: tuple of selected values}."""
@@ -104,11 +109,15 @@ class Hit:
     people: tuple = ()
     topics: tuple = ()
     explanation: Optional[dict] = None
+    source: str = ""
+    group: Optional[str] = None  # the id of its group of near-copies (search.duplicates), None when alone
+    copies: tuple = ()  # the other matching members of its group, folded under it: ({id, title, date, source}, ...)
 
     def to_dict(self) -> dict:
         d = {"id": self.id, "title": self.title, "date": self.date, "author": self.author,
              "url": self.url, "score": round(self.score, 4), "snippet": self.snippet,
-             "countries": list(self.countries), "people": list(self.people), "topics": list(self.topics)}
+             "countries": list(self.countries), "people": list(self.people), "topics": list(self.topics),
+             "source": self.source, "group": self.group, "copies": [dict(c) for c in self.copies]}
         if self.explanation is not None:
             d["explanation"] = self.explanation
         return d
@@ -125,6 +134,21 @@ class FacetValue:
 
 
 @dataclass(frozen=True)
+class Series:
+    """One value's share of a timeline: its matches per period, on the periods of the whole timeline."""
+
+    value: str
+    count: int  # matches carrying the value (dated and undated)
+    undated: int  # of those, the ones without a date (in no period)
+    timeline: tuple  # ((period, count), ...)
+    selected: bool = False
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "count": self.count, "undated": self.undated, "selected": self.selected,
+                "timeline": [{"period": p, "count": c} for p, c in self.timeline]}
+
+
+@dataclass(frozen=True)
 class SearchResults:
     """Everything one search answers; the CLI, the HTML page and the API all render this object."""
 
@@ -137,10 +161,17 @@ class SearchResults:
     notices: tuple = ()  # what the engine did on its own: fallback to any word, syntax read as words, ...
     took_ms: float = 0.0
     undated: int = 0  # matches without a date (not in the timeline)
+    series: tuple = ()  # with request.timeline_by: one Series per value (search.timelines)
+    shown: Optional[int] = None  # result rows once near-copies are folded (None: as many as total)
+
+    @property
+    def rows(self) -> int:
+        """The result rows the pages go through: every match, less the copies folded under another."""
+        return self.total if self.shown is None else self.shown
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
+        return max(1, -(-self.rows // self.request.per_page))
 
     def to_dict(self) -> dict:
         query = self.request.to_dict()
@@ -153,6 +184,9 @@ class SearchResults:
             "results": [h.to_dict() for h in self.hits],
             "facets": {f: [v.to_dict() for v in vals] for f, vals in self.facets.items()},
             "timeline": [{"period": p, "count": c} for p, c in self.timeline],
+            "undated": self.undated,
+            "shown": self.rows,
+            "series": [s.to_dict() for s in self.series],
             "suggestion": self.suggestion,
             "took_ms": round(self.took_ms, 2),
         }

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Optional
 
 import numpy as np
 from whoosh.query import Term
 
-from . import config, snippets
+from . import config, snippets, timelines
 from .errors import BadQuery, NotFound
-from .models import FACETS, SORTS, FacetValue, Hit, SearchRequest, SearchResults
+from .models import FACETS, SORTS, TAGGED, FacetValue, Hit, SearchRequest, SearchResults
 from .parsing import parse_query
 from .schema import author_key, split_facet
 from .tuning import DEFAULT, Tuning
@@ -55,6 +56,20 @@ def build_request(q: str = "", country=(), person=(), topic=(), author: str = ""
     return SearchRequest(q=q.strip(), country=clean(country), person=clean(person), topic=clean(topic),
                          author=(author or "").strip(), date_from=d_from, date_to=d_to, sort=sort,
                          page=page, per_page=per_page, explain=bool(explain))
+
+
+def refine(req: SearchRequest, source=(), timeline_by: Optional[str] = None, fold=True) -> SearchRequest:
+    """Add the options of a request beyond build_request's: the source facet's selection, the facet the
+    timeline is split by (`timeline_by`, "" or None for none) and whether near-copies are folded.
+
+    Raises:
+        BadQuery: a timeline_by that is not a facet.
+    """
+    timeline_by = (timeline_by or "").strip()
+    if timeline_by and timeline_by not in FACETS:
+        raise BadQuery(f"timeline_by must be one of {', '.join(FACETS)}, not {timeline_by[:30]!r}")
+    clean = tuple(dict.fromkeys(v.strip() for v in source if v and v.strip()))
+    return replace(req, source=clean, timeline_by=timeline_by, fold=bool(fold))
 
 
 def _int(name: str, value, minimum: int) -> int:
@@ -110,11 +125,31 @@ def run(req: SearchRequest, view: IndexView, tuning: Tuning = DEFAULT) -> Search
         facets[f] = _facet_values(view, f, scopes[key], getattr(req, f))
     total = int(final.sum())
     start = (req.page - 1) * req.per_page
-    hits = _rank(req, view, m.parsed, final, start, start + req.per_page, tuning)
+    shown = view.copies.fold(final) if req.fold else final  # one row per group of near-copies
+    hits = folded(view, _rank(req, view, m.parsed, shown, start, start + req.per_page, tuning), final)
     timeline, undated = _timeline(view, final)
+    series = timelines.split(view, req, final, timeline, facets) if req.timeline_by else ()
     return SearchResults(request=req, total=total, hits=tuple(hits), facets=facets, timeline=tuple(timeline),
                          suggestion=m.parsed.suggestion, notices=m.notices,
-                         took_ms=(time.perf_counter() - t0) * 1000, undated=undated)
+                         took_ms=(time.perf_counter() - t0) * 1000, undated=undated, series=series,
+                         shown=int(shown.sum()) if shown is not final else None)
+
+
+def folded(view: IndexView, hits: list, final: np.ndarray) -> list:
+    """Hits with their source, their group and the other matching members of their group as `copies`."""
+    out = []
+    for h in hits:
+        d = view.docnum(h.id)
+        copies = tuple(_brief(view, c) for c in view.copies.copies_in(d, final))
+        source = view.facets["source"].value_of(d)
+        out.append(replace(h, source=source, group=view.copies.label(d), copies=copies))
+    return out
+
+
+def _brief(view: IndexView, docnum: int) -> dict:
+    """{id, title, date, source} of a document (a copy listed under its group's shown article)."""
+    s = view.searcher.stored_fields(docnum)
+    return {"id": s["id"], "title": s["title"], "date": s.get("date") or None, "source": s.get("source", "")}
 
 
 class Match:
@@ -243,9 +278,32 @@ def article(view: IndexView, article_id: str, similar: int = 5) -> dict:
     out = {"id": s["id"], "title": s["title"], "date": s.get("date") or None, "author": s.get("author", ""),
            "url": s.get("url", ""), "countries": split_facet(s.get("country")),
            "people": split_facet(s.get("person")), "topics": split_facet(s.get("topic")),
-           "body": s.get("body", ""), "truncated": bool(s.get("truncated")), "source": s.get("source", "")}
+           "body": s.get("body", ""), "truncated": bool(s.get("truncated")), "source": s.get("source", ""),
+           "group": view.copies.label(docnum), "duplicate_of": None}
+    members = view.copies.members(docnum)
+    if members.size:
+        first = int(members[0])  # the group's first article in index order is its original
+        out["duplicate_of"] = None if first == docnum else view.searcher.stored_fields(first)["id"]
+        out["copies"] = [_brief(view, int(c)) for c in members if c != docnum]
     if similar:
-        out["similar"] = view.similar(docnum, similar)
+        out["similar"] = _similar(view, docnum, similar)
+    return out
+
+
+def _similar(view: IndexView, docnum: int, top: int) -> list:
+    """Up to `top` similar articles: never a copy of the article itself, and one article per group."""
+    own = set(view.copies.members(docnum).tolist()) | {docnum}
+    seen, out = set(), []
+    for s in view.similar(docnum, top + len(own) + 5):
+        d = view.docnum(s["id"])
+        g = view.copies.group[d] if d is not None else -1
+        if d in own or (g >= 0 and g in seen):
+            continue
+        if g >= 0:
+            seen.add(g)
+        out.append(s)
+        if len(out) == top:
+            break
     return out
 
 
@@ -260,7 +318,7 @@ def tag_evidence(view: IndexView, article_id: str) -> dict:
     s = view.searcher.stored_fields(docnum)
     evidence = json.loads(s.get("evidence") or "{}")
     facets = {}
-    for f in FACETS:
+    for f in TAGGED:
         facets[f] = [{"value": v, "mentions": evidence.get(f, {}).get(v, [])} for v in split_facet(s.get(f))]
     return {"id": s["id"], "title": s["title"], "facets": facets}
 
@@ -273,5 +331,10 @@ def export_rows(req: SearchRequest, view: IndexView, batch: int = 500):
     for start in range(0, total, batch):
         for h in _rank(req, view, m.parsed, final, start, min(start + batch, total)):
             row = article(view, h.id, similar=0)
-            yield {k: row[k] for k in ("id", "title", "date", "author", "url", "countries", "people", "topics",
-                                      "body", "truncated")}
+            yield {k: row[k] for k in EXPORT_KEYS}
+
+
+# what `export` writes of each article: the keys of a result but score and snippet, the body, and the article's
+# group of near-copies (`group`: the group's label, `duplicate_of`: the id of its original, null for that one)
+EXPORT_KEYS = ("id", "title", "date", "author", "url", "countries", "people", "topics", "source", "body",
+               "truncated", "group", "duplicate_of")

@@ -34,7 +34,7 @@ from .analysis import index_entry, looked_up, tokens
 
 FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_entry (NewsAnalyzer's twin)
 # other indexed fields whose values recur across documents: whoosh analyses each value once per segment
-REPEATED_FIELDS = ("author", "author_key", "date", "country", "person", "topic")
+REPEATED_FIELDS = ("author", "author_key", "date", "country", "person", "topic", "source")
 INDEXED_KEPT = 200_000  # (field, value) analyses remembered per segment
 BLOCK = 128  # postings per block, as W3Codec
 CHUNK_DOCS = 5_000  # documents expanded at a time when a segment's text fields are inverted

@@ -29,7 +29,8 @@ def collect(view, disk: dict) -> dict:
 
 
 def verify(view) -> int:
-    """Check every stored article is found by a search for its id; return the article count.
+    """Check every stored article is found by a search for its id and is in the generation's ledger (near-copies,
+    first-indexed times); return the article count.
 
     Raises:
         IndexMissing: naming the first problem found.
@@ -48,4 +49,8 @@ def verify(view) -> int:
         n += 1
     if n != view.meta.get("articles", n):
         raise IndexMissing(f"the index holds {n} articles but its build recorded {view.meta.get('articles')}")
+    missing = [aid for aid in view.ids if aid not in view.first_indexed]
+    if missing:
+        raise IndexMissing(f"{len(missing)} article(s) missing from the near-copy ledger (first {missing[0]}): "
+                           f"rebuild with casearch index --full")
     return n

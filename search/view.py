@@ -24,7 +24,9 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.query import Query
 
 from . import config
+from .duplicates import Copies, Ledger
 from .indexer import CURRENT, current_generation, open_index, read_meta
+from .models import FACETS
 from .segments import FAST_FIELDS, SIDECAR_EXT, SIDECAR_HEADER, SIDECAR_MAGIC, term_hash
 from .schema import TEXT_FIELDS
 from .spelling import Speller
@@ -469,6 +471,22 @@ class FacetArrays:
         self.indptr = np.searchsorted(self.doc_of_pair, np.arange(n + 1))
         self.rank = np.argsort(np.argsort(np.array(self.values, dtype=object), kind="stable"))  # by value
 
+    def docs_of(self, value: str) -> np.ndarray:
+        """The live documents carrying a value (sorted document numbers; empty for an unknown value)."""
+        i = self.index.get(value)
+        return self.postings[i] if i is not None else np.zeros(0, np.int64)
+
+    def value_of(self, docnum: int) -> str:
+        """The first value (in value order) a document carries, "" when none: for a single-valued facet."""
+        row = self.val_of_pair[self.indptr[docnum]:self.indptr[docnum + 1]]
+        found = [self.values[i] for i in row.tolist()]
+        for i in self.dense.tolist():
+            p = self.postings[i]
+            at = int(np.searchsorted(p, docnum))
+            if at < p.size and p[at] == docnum:
+                found.append(self.values[i])
+        return min(found) if found else ""
+
     def mask_any(self, values) -> np.ndarray:
         """Documents that carry any of the values (OR within a facet)."""
         mask = np.zeros(self.n, dtype=bool)
@@ -539,7 +557,9 @@ class IndexView:
                 self.dates[d] = int(iso.replace("-", ""))
         # months since year 0 of each dated document, -1 when undated (the timeline counts these)
         self.months = np.where(self.dates > 0, (self.dates // 10000) * 12 + (self.dates // 100 % 100) - 1, -1)
-        self.facets = {f: FacetArrays(reader, f, n, self.live) for f in ("country", "person", "topic")}
+        self.facets = {f: FacetArrays(reader, f, n, self.live) for f in FACETS}
+        self.copies = Copies(self.generation, self.ids.get, n)  # groups of near-copies (search.duplicates)
+        self._first_indexed: Optional[dict] = None
         self._speller: Optional[Speller] = None
         self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
         self._ranker = None
@@ -647,6 +667,14 @@ class IndexView:
     def stop_preload(self) -> None:
         """Make a running preload return after its current step."""
         self._stop.set()
+
+    @property
+    def first_indexed(self) -> dict:
+        """{article id: when it was first indexed, in seconds since the epoch}, read from the generation's
+        ledger on first use (feeds date undated articles with it)."""
+        if self._first_indexed is None:
+            self._first_indexed = Ledger.times(self.generation)
+        return self._first_indexed
 
     @property
     def doc_count(self) -> int:

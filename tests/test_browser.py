@@ -30,14 +30,14 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(seed_index):
+def serving(index_dir):
+    """Run `casearch serve` over an index on a free loopback port; yield its base URL, then stop it."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     proc = subprocess.Popen([sys.executable, "-m", "search", "serve", "--port", str(port), "--index-dir",
-                             str(seed_index)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+                             str(index_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -47,6 +47,11 @@ def server(seed_index):
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(seed_index):
+    yield from serving(seed_index)
 
 
 @pytest.fixture(scope="module")
@@ -86,18 +91,18 @@ def test_search_facets_chips_dates_paging(page, server):
     page.press("#q", "Enter")
     page.wait_for_load_state()
     assert page.locator("ol.hits > li").count() == 10
-    assert "articles for" in page.locator("p.summary").inner_text()
+    assert "articles for" in page.locator("h1.summary").inner_text()
     shot(page, "1-results")
 
     # click a facet, then a second value of the same facet (OR), and check the counts and chips
     facet_link(page, "country", "Russia").click()
     page.wait_for_load_state()
     assert params(page)["country"] == ["Russia"]
-    n_russia = int(page.locator("p.summary strong").inner_text())
+    n_russia = int(page.locator("h1.summary strong").inner_text())
     facet_link(page, "country", "China").click()
     page.wait_for_load_state()
     assert params(page)["country"] == ["Russia", "China"]
-    n_both = int(page.locator("p.summary strong").inner_text())
+    n_both = int(page.locator("h1.summary strong").inner_text())
     assert n_both >= n_russia
     assert page.locator("ul.chips a.chip").count() == 2
     shot(page, "2-two-countries")
@@ -115,27 +120,27 @@ def test_search_facets_chips_dates_paging(page, server):
     page.click("form.dates button[type=submit]")
     page.wait_for_load_state()
     assert params(page)["from"] == ["2026-01-01"] and params(page)["to"] == ["2026-12-31"]
-    assert page.locator("p.summary strong").inner_text() == "6"
+    assert page.locator("h1.summary strong").inner_text() == "6"
     dates = page.locator("ol.hits p.meta").all_inner_texts()
     assert all(d.startswith("2026-") for d in dates)
     shot(page, "3-date-range")
 
     # page forward and back, every parameter kept
     page.goto(server + "/?q=&per_page=5&sort=oldest")
-    first_page = page.locator("ol.hits h3").all_inner_texts()
+    first_page = page.locator("ol.hits h2.hit-title").all_inner_texts()
     page.click("a[rel=next]")
     page.wait_for_load_state()
     assert params(page)["page"] == ["2"] and params(page)["sort"] == ["oldest"]
-    second_page = page.locator("ol.hits h3").all_inner_texts()
+    second_page = page.locator("ol.hits h2.hit-title").all_inner_texts()
     assert set(first_page).isdisjoint(second_page)
     page.go_back()
     page.wait_for_load_state()
-    assert page.locator("ol.hits h3").all_inner_texts() == first_page
+    assert page.locator("ol.hits h2.hit-title").all_inner_texts() == first_page
 
 
 def test_article_similar_and_csv(page, server, tmp_path):
     page.goto(server + "/?q=glacier")
-    page.locator("ol.hits h3 a").first.click()
+    page.locator("ol.hits h2.hit-title a").first.click()
     page.wait_for_load_state()
     title = page.locator("article h1").inner_text()
     assert "Glacier" in title or "Water-Saving" in title

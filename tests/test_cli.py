@@ -43,11 +43,11 @@ def test_index_search_show_export_stats_verify(runner, tmp_path):
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert sorted(x["id"] for x in rows) == ["a1", "a2", "a3", "a4", "a5"]
     r = runner.invoke(main, ["export", "water", "--format", "csv", "--index-dir", idx])
-    assert r.stdout.splitlines()[0] == "id,title,date,author,url,countries,people,topics,body,truncated"
+    assert r.stdout.splitlines()[0] == "id,title,date,author,url,countries,people,topics,source,body,truncated,group,duplicate_of"
     assert len(r.stdout.strip().splitlines()) == 4
     r = runner.invoke(main, ["stats", "--json", "--index-dir", idx])
     st = json.loads(r.stdout)
-    assert st["articles"] == 5 and st["date_from"] == "2024-11-02" and st["schema_version"] == 1
+    assert st["articles"] == 5 and st["date_from"] == "2024-11-02" and st["schema_version"] == 2
     r = runner.invoke(main, ["verify", "--index-dir", idx])
     assert r.exit_code == 0 and "OK: 5 articles" in r.stderr
 

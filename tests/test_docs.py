@@ -22,4 +22,4 @@ def test_every_api_route_is_in_the_readme():
     app = create_app({"INDEX_DIR": "/nonexistent"})
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
-            assert rule.rule.replace("<path:article_id>", "<id>") in README, rule.rule
+            assert rule.rule.replace("<path:article_id>", "<id>").replace("<path:name>", "<name>") in README, rule.rule

@@ -47,10 +47,11 @@ def test_random_queries_never_fail_in_the_library(hostile_index, q, sort, page):
         assert "<script" not in h.snippet and "<img" not in h.snippet
 
 
-PARAM = st.sampled_from(["q", "country", "person", "topic", "author", "from", "to", "sort", "page", "per_page",
-                         "explain", "bogus", ""])
+PARAM = st.sampled_from(["q", "country", "person", "topic", "source", "author", "from", "to", "sort", "page",
+                         "per_page", "explain", "timeline_by", "fold", "bogus", ""])
 VALUE = st.one_of(QUERY_TEXT, st.integers(-10**12, 10**12).map(str), st.sampled_from(
-    ["2025-01-01", "2025-13-40", "2025", "2025-06", "relevance", "newest", "sideways", "", "1", "0", "-1"]))
+    ["2025-01-01", "2025-13-40", "2025", "2025-06", "relevance", "newest", "sideways", "", "1", "0", "-1",
+     "country", "topic", "source", "planet"]))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -64,6 +65,19 @@ def test_random_parameters_never_give_a_500(hclient, pairs):
         assert "Traceback" not in body["error"]["message"]
     r = hclient.get("/", query_string=pairs)
     assert r.status_code in (200, 400)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(facet=st.sampled_from(["person", "country", "topic", "source", "planet"]), name=QUERY_TEXT)
+def test_random_dossier_names_never_give_a_500(hclient, facet, name):
+    from urllib.parse import quote
+    path = quote(name.replace("\x00", ""), safe="") or "x"
+    r = hclient.get(f"/api/entities/{facet}/{path}")
+    assert r.status_code in (200, 308, 404), r.data[:200]  # 308: werkzeug merges the slashes of "a//b"
+    if r.status_code == 404:
+        assert r.get_json()["error"]["status"] == 404
+    if facet != "planet":
+        assert hclient.get(f"/{facet}/{path}").status_code in (200, 302, 308, 404)
 
 
 @pytest.mark.parametrize("qs,status", [

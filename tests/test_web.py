@@ -89,7 +89,8 @@ def test_stats_and_openapi(client):
     assert st["articles"] == 29
     spec = client.get("/api/openapi.json").get_json()
     validate(spec)
-    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/stats", "/api/openapi.json"}
+    assert set(spec["paths"]) == {"/api/search", "/api/articles/{id}", "/api/entities/{facet}/{name}", "/api/stats",
+                                  "/api/openapi.json"}
 
 
 def test_csv_export_has_every_match_with_bom(client):
@@ -97,7 +98,8 @@ def test_csv_export_has_every_match_with_bom(client):
     text = r.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == ["id", "title", "date", "author", "url", "countries", "people", "topics", "body", "truncated"]
+    assert rows[0] == ["id", "title", "date", "author", "url", "countries", "people", "topics", "source", "body",
+                       "truncated", "group", "duplicate_of"]
     assert len(rows) == 30  # header + all 29, not just a page
 
 

@@ -22,8 +22,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import api, errors, views
+    from . import api, dossiers, errors, views
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(dossiers.bp)
     errors.register(app)
     return app

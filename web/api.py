@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from search import query
+from search import entities, query
 from search.indexer import index_stats
 from search.stats import collect
 
@@ -26,6 +26,11 @@ def search():
 @bp.get("/articles/<path:article_id>")
 def article(article_id):
     return jsonify(query.article(view(), article_id))
+
+
+@bp.get("/entities/<facet>/<path:name>")
+def entity(facet, name):
+    return jsonify(entities.dossier(view(), facet, name))
 
 
 @bp.get("/stats")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from search.errors import BadQuery
-from search.query import build_request
+from search.query import build_request, refine
 
 MAX_Q_CHARS = 2000  # a web request's query text at most (the library and `casearch eval` take longer ones)
-KNOWN = {"q", "country", "person", "topic", "author", "from", "to", "sort", "page", "per_page", "explain"}
-SINGLE = ("q", "author", "from", "to", "sort", "page", "per_page", "explain")
+KNOWN = {"q", "country", "person", "topic", "source", "author", "from", "to", "sort", "page", "per_page", "explain",
+         "timeline_by", "fold"}
+SINGLE = ("q", "author", "from", "to", "sort", "page", "per_page", "explain", "timeline_by", "fold")
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def parse(args, default_per_page=None):
@@ -20,19 +22,24 @@ def parse(args, default_per_page=None):
             raise BadQuery(f"parameter {name} is given more than once")
     if len(args.get("q", "")) > MAX_Q_CHARS:
         raise BadQuery(f"q is longer than {MAX_Q_CHARS:,} characters")
-    explain = args.get("explain", "") in ("1", "true", "yes", "on")
-    return build_request(
+    explain = args.get("explain", "") in TRUE
+    fold = args.get("fold", "1").strip().lower()
+    if fold not in TRUE + FALSE:
+        raise BadQuery(f"fold must be 1 or 0, not {fold[:30]!r}")
+    req = build_request(
         q=args.get("q", ""), country=args.getlist("country"), person=args.getlist("person"),
         topic=args.getlist("topic"), author=args.get("author", ""), date_from=args.get("from") or None,
         date_to=args.get("to") or None, sort=args.get("sort") or "relevance", page=args.get("page") or 1,
         per_page=args.get("per_page") or default_per_page, explain=explain)
+    return refine(req, source=args.getlist("source"), timeline_by=args.get("timeline_by"), fold=fold in TRUE)
 
 
 def to_args(req, **changes) -> list:
     """The query-string pairs that reproduce a request (with changes), for links that keep every state."""
     d = {"q": req.q, "country": list(req.country), "person": list(req.person), "topic": list(req.topic),
-         "author": req.author, "from": req.date_from or "", "to": req.date_to or "", "sort": req.sort,
-         "page": req.page, "per_page": req.per_page, "explain": 1 if req.explain else ""}
+         "source": list(req.source), "author": req.author, "from": req.date_from or "", "to": req.date_to or "",
+         "sort": req.sort, "page": req.page, "per_page": req.per_page, "explain": 1 if req.explain else "",
+         "timeline_by": req.timeline_by, "fold": "" if req.fold else 0}
     d.update(changes)
     pairs = []
     for k, v in d.items():

@@ -4,19 +4,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context, url_for
 
-from search import query
+from search import query, reading, timelines
 from search.models import FACETS
+from search.query import EXPORT_KEYS as EXPORT_FIELDS
 
-from . import params
+from . import charts, params
 
 bp = Blueprint("views", __name__)
-EXPORT_FIELDS = ("id", "title", "date", "author", "url", "countries", "people", "topics", "body", "truncated")
 FEED_ENTRIES = 50
 FACET_TOP = 10
 
@@ -37,10 +38,31 @@ def search_page():
         return link(**{facet: vals, "page": 1})
 
     export_qs = urlencode([p for p in params.to_args(req, page=1) if p[0] not in ("page", "per_page")])
-    max_count = max((c for _, c in res.timeline), default=0)
+    # an article opened from these results marks the words of the search and links back to them
+    back = urlencode([("q", req.q), ("back", urlencode(params.to_args(req)))]) if req.q else ""
+    bars = charts.bars(list(res.timeline), link=lambda period: link(page=1, **_period_range(period)))
+    lines = charts.lines(list(res.timeline), res.series) if res.series else None
     return render_template("search.html", req=req, res=res, link=link, toggle=toggle, facets=FACETS,
-                           facet_top=FACET_TOP, export_qs=export_qs, max_count=max_count,
-                           timeline_link=lambda period: link(page=1, **_period_range(period)))
+                           facet_top=FACET_TOP, export_qs=export_qs, bars_chart=bars, lines_chart=lines,
+                           period_word="year" if res.timeline and len(res.timeline[0][0]) == 4 else "month",
+                           series_rows=timelines.to_rows(res)[1:] if res.series else [],
+                           article_qs=("?" + back) if back else "", dossier=dossier_url)
+
+
+def dossier_url(facet: str, value: str) -> str:
+    """The address of a value's dossier page."""
+    return url_for("dossiers.page", facet=facet, name=value)
+
+
+@bp.get("/timeline.csv")
+def timeline_csv():
+    """The timeline of a search and, with timeline_by, its series: one row per period, then the undated."""
+    req = params.parse(request.args)
+    res = query.run(replace(req, page=1, per_page=1), view())
+    buf = io.StringIO()
+    csv.writer(buf).writerows(timelines.to_rows(res))
+    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="casearch-timeline.csv"'})
 
 
 def _period_range(period: str) -> dict:
@@ -52,23 +74,24 @@ def _period_range(period: str) -> dict:
 
 @bp.get("/article/<path:article_id>")
 def article_page(article_id):
-    a = query.article(view(), article_id)
-    return render_template("article.html", a=a, blocks=_blocks(a["body"]))
+    """The article; with ?q= the words of that search are marked and `back` (the search's query string)
+    gives the link back to its results."""
+    v = view()
+    a = query.article(v, article_id)
+    q = request.args.get("q", "")[:2000]
+    terms = reading.terms_of(q, v)
+    back = _back_link(request.args.get("back", ""), q)
+    evidence = query.tag_evidence(v, article_id)
+    return render_template("article.html", a=a, blocks=reading.blocks(a["body"], terms), title=reading.mark(a["title"], terms),
+                           q=q, back=back, evidence=evidence, dossier=dossier_url,
+                           search_with=lambda f, value: url_for("views.search_page") + "?" + urlencode(
+                               [p for p in (("q", q), (f, value)) if p[1]]))
 
 
-def _blocks(body: str) -> list:
-    """The body's paragraphs as (kind, content): "list" (bullet items), "sub" (a subheading) or "p"."""
-    out = []
-    for p in (p.strip() for p in body.split("\n\n")):
-        if not p:
-            continue
-        if p.startswith("• "):
-            out.append(("list", [item[2:] for item in p.split("\n")]))
-        elif len(p.split()) <= 12 and p[-1] not in ".!?:;,”\"'…" and p[0].isupper():
-            out.append(("sub", p))
-        else:
-            out.append(("p", p))
-    return out
+def _back_link(back: str, q: str) -> str:
+    """The address of the results an article was opened from: the search page with only its known parameters."""
+    pairs = [(k, v) for k, v in parse_qsl(back[:4000]) if k in params.KNOWN] if back else [("q", q)] if q else []
+    return url_for("views.search_page") + ("?" + urlencode(pairs) if pairs else "")
 
 
 @bp.get("/export.csv")
@@ -111,26 +134,48 @@ def export_json():
 
 @bp.get("/feed.atom")
 def feed():
-    req = params.parse(request.args)
-    req = query.build_request(req.q, req.country, req.person, req.topic, req.author, req.date_from, req.date_to,
-                              "newest", 1, FEED_ENTRIES)
-    res = query.run(req, view())
+    req = replace(params.parse(request.args), sort="newest", page=1, per_page=FEED_ENTRIES, timeline_by="")
+    v = view()
+    res = query.run(req, v)
     self_url = request.url
     page_url = url_for("views.search_page", _external=True) + "?" + urlencode(params.to_args(req, sort="newest"))
-    updated = max((h.date for h in res.hits if h.date), default=None)
-    stamp = lambda d: f"{d}T00:00:00Z" if d else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    title = f"casearch: {req.q or 'all articles'}"
+    # stable between polls: an entry is "updated" at its date, else when it was first indexed; the feed at its
+    # latest entry, else when the index was built (never the time of the request)
+    first, built = v.first_indexed, _utc_stamp(v.meta.get("built_at"))
+    stamps = {h.id: f"{h.date}T00:00:00Z" if h.date else _epoch_stamp(first.get(h.id)) or built for h in res.hits}
+    updated = max(stamps.values(), default=built)
     out = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
-           f"<title>{xml_escape(title)}</title>", f"<id>{xml_escape(self_url)}</id>",
+           f"<title>{xml_escape(_feed_title(req))}</title>", f"<id>{xml_escape(self_url)}</id>",
            f'<link rel="self" href="{xml_escape(self_url, {chr(34): "&quot;"})}"/>',
            f'<link rel="alternate" type="text/html" href="{xml_escape(page_url, {chr(34): "&quot;"})}"/>',
-           f"<updated>{stamp(updated)}</updated>", "<author><name>casearch</name></author>"]
+           f"<updated>{updated}</updated>", "<author><name>casearch</name></author>"]
     for h in res.hits:
         url = url_for("views.article_page", article_id=h.id, _external=True)
         out += ["<entry>", f"<title>{xml_escape(h.title)}</title>", f"<id>{xml_escape(url)}</id>",
-                f'<link href="{xml_escape(url, {chr(34): "&quot;"})}"/>', f"<updated>{stamp(h.date)}</updated>",
+                f'<link href="{xml_escape(url, {chr(34): "&quot;"})}"/>', f"<updated>{stamps[h.id]}</updated>",
                 *(f"<author><name>{xml_escape(h.author)}</name></author>" for _ in [0] if h.author),
                 *(f'<category term="{xml_escape(v, {chr(34): "&quot;"})}"/>' for v in h.countries + h.topics),
                 f'<summary type="html">{xml_escape(h.snippet)}</summary>', "</entry>"]
     out.append("</feed>")
     return Response("\n".join(out), mimetype="application/atom+xml")
+
+
+def _feed_title(req) -> str:
+    """A feed's title: the words searched and the filters ("casearch: air taxi; country: Kazakhstan")."""
+    parts = [req.q] if req.q else []
+    parts += [f"{f}: {', '.join(getattr(req, f))}" for f in FACETS if getattr(req, f)]
+    return "casearch: " + ("; ".join(parts) or "all articles")
+
+
+def _epoch_stamp(seconds) -> str:
+    if seconds is None:
+        return ""
+    return datetime.fromtimestamp(int(seconds), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc_stamp(local_iso) -> str:
+    """An RFC 3339 UTC time from the build time meta.json records (local time, no zone); the epoch without one."""
+    try:
+        return datetime.fromisoformat(local_iso).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        return "1970-01-01T00:00:00Z"

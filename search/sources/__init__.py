@@ -136,7 +136,7 @@ def merge(articles: Iterable[Article], warn=None) -> list:
             id=a.id, title=longer.title, body=longer.body,
             date=longer.date or other.date, author=longer.author or other.author,
             url=longer.url or other.url, source="; ".join(sources), truncated=longer.truncated,
-            files=tuple(dict.fromkeys(old.files + a.files)))
+            files=tuple(dict.fromkeys(old.files + a.files)), publication=longer.publication or other.publication)
     return list(merged.values())
 
 

@@ -53,7 +53,8 @@ def make_article(rec: dict, where: str, default_source: str) -> Union[Article, R
     truncated = body.rstrip().endswith(("...", "…"))
     return Article(id=rid or article_id(title, body), title=title, body=body, date=date,
                    author=" ".join(values["author"].split()), url=values["url"].strip(),
-                   source=values["source"].strip() or default_source, truncated=truncated)
+                   source=values["source"].strip() or default_source, truncated=truncated,
+                   publication=values["source"].strip())
 
 
 def read_jsonl(data, name: str) -> Iterator[Union[Article, Rejected]]:

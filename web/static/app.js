@@ -12,6 +12,8 @@ document.querySelectorAll(".facet-filter").forEach(function (input) {
     });
   });
 });
-// Changing the sort submits the date/sort form at once.
-var sort = document.getElementById("sort");
-if (sort) sort.addEventListener("change", function () { sort.form.submit(); });
+// Changing the sort or the timeline's split submits the form at once.
+["sort", "timeline_by"].forEach(function (id) {
+  var select = document.getElementById(id);
+  if (select) select.addEventListener("change", function () { select.form.submit(); });
+});
