@@ -13,30 +13,19 @@ of articles (near-copies included, as the search's counts are); the article list
 """
 from __future__ import annotations
 
-import re
 import time
 
 import numpy as np
 
-from . import analysis
 from .errors import NotFound
 from .models import FACETS
 from .schema import SPELLING_SEP
+from .variants import candidates
 from .view import FacetScope, IndexView
 
 CO_VALUES = 10  # values of each facet listed as appearing with the entity
 ARTICLES = 10  # latest and most relevant articles listed
 SPELLINGS = 20
-_SPLIT = re.compile(r"[\s\-‐‑–]+")
-
-
-def name_key(name: str) -> str:
-    """A name's spelling-insensitive key: each word folded and reduced to its variant key.
-
-    >>> name_key("Kassym-Jomart Tokayev") == name_key("kassym jomart tokaev") == name_key("Касым-Жомарт Токаев")
-    True
-    """
-    return " ".join(analysis.variant_key(analysis.fold(w)) for w in _SPLIT.split(name.strip()) if w)
 
 
 def resolve(view: IndexView, facet: str, name: str) -> str:
@@ -48,35 +37,13 @@ def resolve(view: IndexView, facet: str, name: str) -> str:
     """
     if facet not in FACETS:
         raise NotFound(f"no such facet {facet[:30]!r}: use one of {', '.join(FACETS)}")
-    values = view.facets[facet]
+    found = candidates(view, facet, name)
+    if len(found) == 1:
+        return found[0]
     name = " ".join((name or "").split())
-    if name in values.index:
-        return name
-    keys = _keys(view, facet)
-    for table, key in ((keys["case"], name.casefold()), (keys["variant"], name_key(name)),
-                       (keys["surname"], name_key(name))):
-        found = table.get(key, ())
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            shown = ", ".join(sorted(found)[:5])
-            raise NotFound(f"{name[:80]!r} could be several {facet} values: {shown}")
+    if len(found) > 1:
+        raise NotFound(f"{name[:80]!r} could be several {facet} values: {', '.join(sorted(found)[:5])}")
     raise NotFound(f"no {facet} named {name[:80]!r} in the index")
-
-
-def _keys(view: IndexView, facet: str) -> dict:
-    """The lookup tables of a facet's values (built once per view and facet, kept on the view)."""
-    cache = view.__dict__.setdefault("_entity_keys", {})
-    got = cache.get(facet)
-    if got is None:
-        got = {"case": {}, "variant": {}, "surname": {}}
-        for v in view.facets[facet].values:
-            got["case"].setdefault(v.casefold(), []).append(v)
-            got["variant"].setdefault(name_key(v), []).append(v)
-            if facet == "person" and len(v.split()) > 1:
-                got["surname"].setdefault(name_key(v.split()[-1]), []).append(v)
-        cache[facet] = got
-    return got
 
 
 def dossier(view: IndexView, facet: str, name: str) -> dict:

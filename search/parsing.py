@@ -27,7 +27,7 @@ from . import analysis
 from .models import FACETS
 from .nodes import TEXT, All, Any, AtLeast, Every, Facet, Near, Not, Parsed, Phrase, Word
 from .tuning import DEFAULT, Tuning
-from .variants import alternatives, resolve_facet
+from .variants import alternatives, candidates
 
 MAX_PREFIX_TERMS = 64
 
@@ -301,7 +301,7 @@ class _Parser:
         return None if not parts else parts[0] if len(parts) == 1 else All(parts)
 
     def _facet(self, facet: str, typed: str):
-        values = resolve_facet(self.lexicon, facet, typed) if self.lexicon is not None else ()
+        values = candidates(self.lexicon, facet, typed) if self.lexicon is not None else ()
         if values:
             return Facet(facet, tuple(values))
         if self.lexicon is not None:

@@ -25,7 +25,7 @@ def terms_of(q: str, view) -> frozenset:
     if not (q or "").strip():
         return frozenset()
     from .parsing import parse_query
-    return parse_query(q, view.schema, lexicon=view).highlight_terms()
+    return parse_query(q, lexicon=view).highlight_terms()
 
 
 def mark(text: str, terms: frozenset) -> str:

@@ -1,14 +1,17 @@
 """What a typed word or name stands for in the index: its terms, name keys, aliases, facet values.
 
 In: a folded word (or a facet name as a person types it) and, for facet values, the lexicon (an open
-IndexView). Out: index terms (`alternatives`) or canonical facet values (`resolve_facet`). The alias groups
+IndexView). Out: index terms (`alternatives`) or canonical facet values (`candidates`). The alias groups
 live in data/aliases.txt (read once). Used by `parsing`; it does not parse query syntax.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from . import analysis
+
+_SPLIT = re.compile(r"[\s\-‐‑–]+")
 
 
 @lru_cache(maxsize=1)
@@ -45,25 +48,46 @@ def alternatives(word: str, keys: bool = True) -> tuple:
     return tuple(dict.fromkeys(out))
 
 
-def resolve_facet(lexicon, facet: str, typed: str) -> list:
-    """The facet values a typed name stands for, as a person types it: the value itself in any case or
-    accents, its name-variant spelling (tokaev, Токаев), an alias (Kirghizia), or, for a single word, the
-    values whose last word (a surname) it is. [] when none is in the index."""
-    values = lexicon.facet_values(facet)
-    want = analysis.fold(typed).strip()
-    if not want or not values:
+def name_key(name: str) -> str:
+    """A name's spelling-insensitive key: each word folded and reduced to its variant key.
+
+    >>> name_key("Kassym-Jomart Tokayev") == name_key("kassym jomart tokaev") == name_key("Касым-Жомарт Токаев")
+    True
+    """
+    return " ".join(analysis.variant_key(analysis.fold(w)) for w in _SPLIT.split(name.strip()) if w)
+
+
+def candidates(view, facet: str, name: str) -> list:
+    """The facet values a name typed by a person may mean, best first: the value itself, else those equal
+    ignoring case, else those with its spelling-insensitive key or an alias's (tokaev, Токаев, Kirghizia),
+    else, for people, those whose surname has that key. [] when none is in the index.
+    """
+    values = view.facets.get(facet) if isinstance(view.facets, dict) else None
+    name = " ".join((name or "").split())
+    if values is None or not name:
         return []
-    keys = {_name_key(want)} | {_name_key(a) for a in aliases().get(want, ())}
-    exact = [v for v in values if analysis.fold(v) == want]
-    if exact:
-        return exact
-    by_key = [v for v in values if _name_key(analysis.fold(v)) in keys]
-    if by_key:
-        return by_key
-    if " " not in want:
-        return [v for v in values if " " in v and _name_key(analysis.fold(v).rsplit(" ", 1)[-1]) in keys]
+    if name in values.index:
+        return [name]
+    tables = _tables(view, facet)
+    keys = [name_key(name)] + [name_key(a) for a in aliases().get(analysis.fold(name), ())]
+    for table, wanted in ((tables["case"], [name.casefold()]), (tables["variant"], keys),
+                          (tables["surname"], keys)):
+        found = list(dict.fromkeys(v for k in wanted for v in table.get(k, ())))
+        if found:
+            return found
     return []
 
 
-def _name_key(text: str) -> str:
-    return " ".join(analysis.name_keys(p)[-1] for p in analysis.tokens(text) for p in analysis.split_token(p)[-1:])
+def _tables(view, facet: str) -> dict:
+    """The lookup tables of a facet's values (built once per view and facet, kept on the view)."""
+    cache = view.__dict__.setdefault("_value_keys", {})
+    got = cache.get(facet)
+    if got is None:
+        got = {"case": {}, "variant": {}, "surname": {}}
+        for v in view.facets[facet].values:
+            got["case"].setdefault(v.casefold(), []).append(v)
+            got["variant"].setdefault(name_key(v), []).append(v)
+            if facet == "person" and len(v.split()) > 1:
+                got["surname"].setdefault(name_key(v.split()[-1]), []).append(v)
+        cache[facet] = got
+    return got

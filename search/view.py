@@ -589,10 +589,6 @@ class IndexView:
                     got = self._relevance[tuning] = Relevance(self, tuning)
         return got
 
-    def facet_values(self, facet: str) -> list:
-        """Every value of a facet in this generation (the parser resolves person:tokaev against them)."""
-        return self.facets[facet].values if facet in self.facets else []
-
     @property
     def ranker(self):
         """The numpy BM25F ranker of this generation (search.ranking), built on first use."""

@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from search.cli import main
-from search.entities import dossier, name_key, resolve
+from search.entities import dossier, resolve
+from search.variants import name_key
 from search.errors import BadQuery, NotFound
 from search.indexer import build_index
 from search.query import build_request, refine, run

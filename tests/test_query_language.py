@@ -136,7 +136,7 @@ def test_unknown_field_is_searched_as_words_with_the_known_fields(tagged_view):
     res = run(build_request("colour:water"), tagged_view)
     assert [h.id for h in res.hits] == []  # "colour" and "water": no article has both
     assert res.notices[0] == ("There is no field “colour”: it was searched as a word. Fields: title, body, "
-                              "text, author, country, person, topic.")
+                              "text, author, country, person, topic, source.")
     res = run(build_request("rivers:dams"), tagged_view)
     assert [h.id for h in res.hits] == ["t3"]
 
