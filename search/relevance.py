@@ -91,25 +91,39 @@ class Relevance(Positions):
             got = (np.zeros(0, np.int64), np.zeros(0), 0.0)
         elif self.t.model == "fieldsum":
             got = self._fieldsum(post)
-        else:
+        elif self.t.synonyms == "dismax":  # each term scored alone (its own df), the best per document
             docs = union([p[2] for p in post])
-            df = int(np.count_nonzero(self.view.live[docs]))
-            idf = math.log(1 + (self.live_count - df + 0.5) / (df + 0.5))
-            tf = np.zeros(docs.size)
-            for f in SCORED:
-                per = None
-                for pf, _, ids, freq in post:
-                    if pf != f:
-                        continue
-                    at = np.searchsorted(docs, ids)
-                    per = np.zeros(docs.size) if per is None else per
-                    per[at] = np.maximum(per[at], freq)
-                if per is not None and self.weights[f] > 0:
-                    tf += per * self.norm[f][docs]
-            k1 = self.t.k1
-            got = (docs, idf * tf * (k1 + 1) / (tf + k1), idf)
+            best, idf = np.zeros(docs.size), 0.0
+            for term in dict.fromkeys(p[1] for p in post):
+                ids, sc, term_idf = self._bm25f([p for p in post if p[1] == term])
+                at = np.searchsorted(docs, ids)
+                best[at] = np.maximum(best[at], sc)
+                idf = max(idf, term_idf)
+            got = (docs, best, idf)
+        else:
+            got = self._bm25f(post)
         self._cache.put(key, got, got[0].nbytes + got[1].nbytes + 64)
         return got
+
+    def _bm25f(self, post: list) -> tuple:
+        """(documents, BM25F scores, idf) of postings taken as one word: per field, the largest frequency of
+        its terms; df of the union."""
+        docs = union([p[2] for p in post])
+        df = int(np.count_nonzero(self.view.live[docs]))
+        idf = math.log(1 + (self.live_count - df + 0.5) / (df + 0.5))
+        tf = np.zeros(docs.size)
+        for f in SCORED:
+            per = None
+            for pf, _, ids, freq in post:
+                if pf != f:
+                    continue
+                at = np.searchsorted(docs, ids)
+                per = np.zeros(docs.size) if per is None else per
+                per[at] = np.maximum(per[at], freq)
+            if per is not None and self.weights[f] > 0:
+                tf += per * self.norm[f][docs]
+        k1 = self.t.k1
+        return docs, idf * tf * (k1 + 1) / (tf + k1), idf
 
     def _fieldsum(self, post: list) -> tuple:
         """The old ranking, for comparison: whoosh's BM25F, a BM25 per field (idf ln(N / (df + 1)) + 1 of

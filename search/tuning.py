@@ -22,6 +22,7 @@ class Tuning:
     tags_weight: float = 0.5  # facet values as text (the tags field); 0 leaves them out of the score
     # --- the query
     variant_keys: bool = True  # each word also matches its name-variant key (Tokaev ~ Tokayev ~ Токаев)
+    synonyms: str = "maxtf"  # a word's terms as one (largest frequency, df of the union) or "dismax" (best score)
     short_query_words: int = 3  # up to this many words every word must match (falling back to any word)
     min_should_match: float = 0.0  # longer queries: this share of their words must match; 0: any word
     query_term_weight: bool = True  # a word typed twice in a long query weighs twice
