@@ -136,15 +136,19 @@ class Ranker:
         docs = np.flatnonzero(allowed & match)
         if docs.size == 0:
             return []
-        s = scores[docs]
-        if stop < docs.size:
-            # the best `stop` documents, then sorted; ties by document number as whoosh does
-            keep = np.argpartition(-s, stop - 1)[:stop]
-            cutoff = s[keep].min()
-            keep = np.flatnonzero(s >= cutoff)
-            docs, s = docs[keep], s[keep]
-        order = np.lexsort((docs, -s))
-        return [(int(docs[i]), float(s[i])) for i in order[start:stop]]
+        docs, s = best_first(docs, scores[docs], stop)
+        return [(int(d), float(x)) for d, x in zip(docs[start:stop], s[start:stop])]
+
+
+def best_first(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple:
+    """(documents, scores) of the best k, best first; ties by document number, as whoosh orders them (a tie
+    at the cut keeps every document tied there)."""
+    if k < docs.size:
+        keep = np.argpartition(-scores, k - 1)[:k]
+        keep = np.flatnonzero(scores >= scores[keep].min())
+        docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))
+    return docs[order], scores[order]
 
 
 def _lengths(perdoc, field: str, n: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .nodes import All, Any, AtLeast, Every, Facet, Near, Not, Phrase, Word, positive_words
-from .ranking import _lengths
+from .ranking import _lengths, best_first
 from .spans import SCORED, Positions, union
 from .tuning import DEFAULT, Tuning
 from .view import ByteCache
@@ -231,22 +231,14 @@ class Relevance(Positions):
         expansion = self.feedback(node, allowed)
         if expansion:
             s = s + self._expansion_scores(expansion, docs)
-        depth = max(stop, self.t.rerank_depth if self.t.proximity > 0 else 0)
-        if depth < docs.size:
-            keep = np.argpartition(-s, depth - 1)[:depth]
-            cutoff = s[keep].min()
-            keep = np.flatnonzero(s >= cutoff)
-            docs, s = docs[keep], s[keep]
-        order = np.lexsort((docs, -s))
-        docs, s = docs[order], s[order]
+        docs, s = best_first(docs, s, max(stop, self.t.rerank_depth if self.t.proximity > 0 else 0))
         if self.t.proximity > 0:
             head = min(docs.size, self.t.rerank_depth)
             bonus = self.proximity(node, docs[:head])
             if bonus is not None:
                 s = s.copy()
                 s[:head] += bonus
-                order = np.lexsort((docs, -s))
-                docs, s = docs[order], s[order]
+                docs, s = best_first(docs, s, docs.size)
         return [(int(d), float(x)) for d, x in zip(docs[start:stop], s[start:stop])]
 
     # --- pseudo-relevance feedback ----------------------------------------------------------------------

@@ -29,6 +29,13 @@ def write_jsonl(path: Path, records) -> Path:
     return path
 
 
+def view_of(tmp_path_factory, name: str, records) -> IndexView:
+    """A real index of hand-written records in a temporary folder, opened."""
+    d = tmp_path_factory.mktemp(name)
+    build_index([str(write_jsonl(d / f"{name}.jsonl", records))], str(d / "index"))
+    return IndexView(str(d / "index"))
+
+
 @pytest.fixture
 def small_index(tmp_path):
     """A real index of five hand-written articles; returns its folder."""

@@ -3,14 +3,12 @@
 Cyrillic names, phrase snippets and explanations that add up."""
 import pytest
 
-from search.indexer import build_index
 from search.nodes import Facet, Near, Phrase, Word
 from search.parsing import parse_query
 from search.query import build_request, run
 from search.tuning import Tuning
-from search.view import IndexView
 
-from .conftest import write_jsonl
+from .conftest import view_of
 
 NEAR = [
     {"id": "n1", "title": "Talks in Moscow", "body": "Tokayev met Putin in Moscow on Monday."},
@@ -24,9 +22,7 @@ NEAR = [
 
 @pytest.fixture(scope="module")
 def near_view(tmp_path_factory):
-    d = tmp_path_factory.mktemp("near")
-    build_index([str(write_jsonl(d / "n.jsonl", NEAR))], str(d / "index"))
-    return IndexView(str(d / "index"))
+    return view_of(tmp_path_factory, "near", NEAR)
 
 
 def ids(view, q, **kw):
@@ -95,9 +91,7 @@ TAGGED = [
 
 @pytest.fixture(scope="module")
 def tagged_view(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tagged")
-    build_index([str(write_jsonl(d / "t.jsonl", TAGGED))], str(d / "index"))
-    return IndexView(str(d / "index"))
+    return view_of(tmp_path_factory, "tagged", TAGGED)
 
 
 @pytest.mark.parametrize("q,facet,values,expected", [
@@ -156,9 +150,7 @@ RUSSIAN = [
 
 @pytest.fixture(scope="module")
 def russian_view(tmp_path_factory):
-    d = tmp_path_factory.mktemp("russian")
-    build_index([str(write_jsonl(d / "r.jsonl", RUSSIAN))], str(d / "index"))
-    return IndexView(str(d / "index"))
+    return view_of(tmp_path_factory, "russian", RUSSIAN)
 
 
 @pytest.mark.parametrize("q", ["Токаев", "Токаева", "Токаеву", "Токаевым", "Tokayev", "Tokaev"])
@@ -220,9 +212,7 @@ KEYS = [
 
 @pytest.fixture(scope="module")
 def keys_view(tmp_path_factory):
-    d = tmp_path_factory.mktemp("keys")
-    build_index([str(write_jsonl(d / "k.jsonl", KEYS))], str(d / "index"))
-    return IndexView(str(d / "index"))
+    return view_of(tmp_path_factory, "keys", KEYS)
 
 
 def test_a_lower_case_word_uses_its_name_key_only_when_the_key_adds_articles(keys_view):

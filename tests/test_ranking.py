@@ -5,12 +5,10 @@ import math
 import pytest
 
 from search import analysis
-from search.indexer import build_index
 from search.query import build_request, run
 from search.tuning import Tuning
-from search.view import IndexView
 
-from .conftest import ROOT, write_jsonl
+from .conftest import ROOT, view_of
 
 NAMES = [
     {"id": "tok", "title": "Tokayev Meets Investors", "body": "President Kassym-Jomart Tokayev met investors in Astana."},
@@ -26,9 +24,7 @@ NAMES = [
 
 @pytest.fixture(scope="module")
 def names_view(tmp_path_factory):
-    d = tmp_path_factory.mktemp("names")
-    build_index([str(write_jsonl(d / "n.jsonl", NAMES))], str(d / "index"))
-    return IndexView(str(d / "index"))
+    return view_of(tmp_path_factory, "names", NAMES)
 
 
 def ids(view, q, **kw):
@@ -85,9 +81,7 @@ PROSE = [
 
 @pytest.fixture(scope="module")
 def prose_view(tmp_path_factory):
-    d = tmp_path_factory.mktemp("prose")
-    build_index([str(write_jsonl(d / "p.jsonl", PROSE))], str(d / "index"))
-    return IndexView(str(d / "index"))
+    return view_of(tmp_path_factory, "prose", PROSE)
 
 
 def test_phrase_and_proximity(prose_view):
