@@ -59,6 +59,16 @@ HTML_TAGS = frozenset("a b i p u s q em br hr li ol ul td th tr dd dl dt h1 h2 h
                       "div img pre span code font small strong table thead tbody".split())
 
 
+def _population(flags: str) -> int:
+    """The `pop=N` of a place's flags cell (0 when it has none).
+
+    >>> _population("ambiguous,pop=120000")
+    120000
+    """
+    at = flags.find("pop=")
+    return int(flags[at + 4:].partition(",")[0]) if at >= 0 else 0
+
+
 class CountryTagger:
     """Finds every country an article mentions."""
 
@@ -72,13 +82,18 @@ class CountryTagger:
         if passing not in ("weak", "all"):
             raise ValueError(f"passing must be 'weak' or 'all', not {passing!r}")
         self.firm_kinds = FIRM_KINDS if passing == "weak" else frozenset()
+        flagsets = {}  # one frozenset per distinct flags cell (most rows share a few)
         for country, kind, pattern, flags in rows:
             if not pattern:
                 continue
+            if kind == "place" and _population(flags) < min_population:
+                continue  # most of cities.tsv: checked on the cell's text before anything else
             if kind == "not_country":
                 self.blockers.add(normalise(pattern))
                 continue
-            flagset = frozenset(f for f in flags.split(",") if f)
+            flagset = flagsets.get(flags)
+            if flagset is None:
+                flagset = flagsets[flags] = frozenset(f for f in flags.split(",") if f)
             if kind == "name":
                 self.canonical[country.lower()] = country
             if kind == "currency":
@@ -88,17 +103,14 @@ class CountryTagger:
                 suffix = pattern.strip("<>").partition(".")[2].upper()
                 self.tickers.setdefault(suffix, country)
                 continue
-            if kind == "place":
-                pop = next((int(f[4:]) for f in flagset if f.startswith("pop=")), 0)
-                if pop < min_population:
-                    continue
             form = normalise(pattern)
             if form in self.forms:
                 continue  # the hand-kept file (read first) wins
             self.forms[form] = (country, flagset, kind)
-            for f in flagset:
-                if f.startswith("unless="):
-                    self.unless[form] = f[len("unless="):]
+            if "unless=" in flags:
+                for f in flagset:
+                    if f.startswith("unless="):
+                        self.unless[form] = f[len("unless="):]
         self.pattern = compile_patterns(list(self.forms) + list(self.blockers))
         # each currency word as it may stand between spaces ("yen", "yen,", "(yen", "yen's") -> the word
         self.currency_tokens = {p + w + q: w for w in self.currencies for p in ("", "(", '"')
@@ -149,6 +161,7 @@ class CountryTagger:
 
     def _markets(self, article: Article, mentions: dict) -> None:
         """Add the mentions of tickers and currencies (found by their own patterns, not as forms)."""
+        tokens = self.currency_tokens
         for field, text in (("title", article.title), ("body", article.body)):
             if self.tickers:
                 for m in TICKER.finditer(text):
@@ -161,7 +174,7 @@ class CountryTagger:
                         if m.group(1).lower() not in HTML_TAGS:
                             mentions[bare].append(Mention(m.group(0), field, m.start()))
             # the words of the text first (a set, at C speed), a pattern only for the currency words it has
-            for word in {self.currency_tokens[t] for t in self.currency_tokens.keys() & text.split()}:
+            for word in sorted({tokens[t] for t in tokens.keys() & text.split()}):
                 pattern = self._currency_res.get(word)
                 if pattern is None:
                     pattern = self._currency_res[word] = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")

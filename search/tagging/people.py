@@ -214,26 +214,34 @@ def load_world_names(common_only: bool = False) -> frozenset:
     if path is None:
         return frozenset()
     out = set()
+    width = len(NAM_COLUMNS)
+    world = slice(NAM_FIRST_COLUMN + WORLD_FROM, NAM_FIRST_COLUMN + width - 1)  # "other" is left out
+    east = slice(NAM_FIRST_COLUMN + NAM_COLUMNS.index("China"), NAM_FIRST_COLUMN + NAM_COLUMNS.index("Korea") + 1)
+    japan = NAM_FIRST_COLUMN + NAM_COLUMNS.index("Japan")
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line[:1] in "#=" or len(line) < NAM_FIRST_COLUMN:
                 continue
             if line[NAM_FIRST_COLUMN - 1] == "+":
                 continue  # the same name sorted with expanded umlauts: a duplicate
-            parts = line.split()
+            # a frequency is one hex digit a column, blank for none; slices and strip() keep the 48,000
+            # lines out of per-character Python (this runs at every tagger start)
+            if common_only:
+                freqs = line[NAM_FIRST_COLUMN:NAM_FIRST_COLUMN + width]
+                keep = any(ch.strip() and int(ch, 16) >= COMMON_MIN for ch in freqs)
+            else:
+                keep = bool(line[world].strip(" \r\n0"))
+            if not keep:
+                continue
+            parts = line.split(None, 2)
             if len(parts) < 2:
                 continue
             name = parts[1]
-            freqs = [int(ch, 16) if ch.strip() else 0
-                     for ch in line[NAM_FIRST_COLUMN:NAM_FIRST_COLUMN + len(NAM_COLUMNS)].ljust(len(NAM_COLUMNS))]
-            if common_only:
-                keep = max(freqs) >= COMMON_MIN
-            else:
-                keep = max(freqs[WORLD_FROM:-1], default=0) > 0
-                if len(name) <= 2:  # Li, Xi, Wu, Hu are Chinese and Korean family names; My, An are words
-                    keep = max(freqs[NAM_COLUMNS.index("China"):NAM_COLUMNS.index("Korea") + 1]) > 0 and \
-                        freqs[NAM_COLUMNS.index("Japan")] == 0 and name not in ("An", "In", "So", "Do", "Ha", "Go")
-            if not keep or name.lower() in NOT_GIVEN:
+            if len(name) <= 2 and not common_only:  # Li, Xi, Wu, Hu are Chinese and Korean family names; My, An are words
+                if (not line[east].strip(" \r\n0") or line[japan:japan + 1].strip(" \r\n0")
+                        or name in ("An", "In", "So", "Do", "Ha", "Go")):
+                    continue
+            if name.lower() in NOT_GIVEN:
                 continue
             if "+" in name:
                 a, _, b = name.partition("+")
