@@ -108,28 +108,52 @@ class PhraseMatcher:
                 self.by_first.setdefault(first.group(), []).append((len(f), f))
         for cands in self.by_first.values():
             cands.sort(key=lambda c: (-len(c[1]), c[1]))
-        # the characters forms start with: capitals, a few particles ("al-", "von der") and other scripts;
-        # a word starting with one of them is a candidate token (a superset: the occurrences are checked)
-        ascii_first = sorted({t[0] for t in self.by_first if t[0].isascii()})
+        # candidate tokens: words starting with a character a form starts with (ASCII capitals and digits,
+        # any other script), a superset of the forms' first tokens that the dictionary and the word
+        # boundary narrow; the few lower-case first words ("al-", "von der") have a pattern of their own
+        # (in the first, every word starting with a or v would be a candidate)
+        ascii_first = sorted({t[0] for t in self.by_first if t[0].isascii() and not t[0].islower()})
         self.starts = re.compile("[" + "".join(re.escape(c) for c in ascii_first) + "\u0080-\U0010ffff]\\w*")
+        lower = sorted((t for t in self.by_first if t.isascii() and t[0].islower()), key=lambda t: (-len(t), t))
+        self.lower = re.compile("(?:" + "|".join(map(re.escape, lower)) + ")\\b") if lower else None
 
     def finditer(self, text: str):
         """Yield (form, start) for each match in already normalised text, leftmost-longest."""
         pos = 0
-        get = self.by_first.get
+        by_first = self.by_first
+        lower = [(m.start(), m.group()) for m in self.lower.finditer(text)] if self.lower else ()
+        i = 0
         for m in self.starts.finditer(text):
             start = m.start()
-            if start < pos:
+            while i < len(lower) and lower[i][0] < start:  # a lower-case first word before this one
+                if lower[i][0] >= pos:
+                    form = self._form_at(text, *lower[i])
+                    if form is not None:
+                        pos = lower[i][0] + len(form)
+                        yield form, lower[i][0]
+                i += 1
+            if start < pos or m.group() not in by_first:
                 continue
-            cands = get(m.group())
-            if not cands or (start and _word(text[start - 1])):
-                continue  # not a form's first token, or not at the start of a word ("McDonald")
-            for _length, form in cands:
-                end = start + len(form)
-                if text.startswith(form, start) and _boundary_after(text, end):
-                    pos = end
+            form = self._form_at(text, start, m.group())
+            if form is not None:
+                pos = start + len(form)
+                yield form, start
+        for start, token in lower[i:]:
+            if start >= pos:
+                form = self._form_at(text, start, token)
+                if form is not None:
+                    pos = start + len(form)
                     yield form, start
-                    break
+
+    def _form_at(self, text: str, start: int, token: str):
+        """The longest form starting with `token` that stands at `start` as whole words, or None."""
+        cands = self.by_first.get(token)
+        if not cands or (start and _word(text[start - 1])):
+            return None  # not a form's first token, or not at the start of a word ("McDonald")
+        for _length, form in cands:
+            if text.startswith(form, start) and _boundary_after(text, start + len(form)):
+                return form
+        return None
 
 
 def _word(c: str) -> bool:
