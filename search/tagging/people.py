@@ -56,7 +56,9 @@ ROLE_WORDS = {
 }
 ROLE_WORDS |= {"exchequer", "treasurer", "governor-general", "attorney", "administrator", "comptroller",
                "superintendent", "undersecretary", "under-secretary", "negotiator", "counsellor", "councillor",
-               "lawmaker", "legislator", "president-elect", "premier-designate", "strategist", "trader", "dealer"}
+               "lawmaker", "legislator", "president-elect", "premier-designate", "strategist", "trader", "dealer",
+               "postmaster", "admiral", "rear-admiral", "vice-admiral", "brigadier", "lieutenant", "sergeant",
+               "marshal", "songwriter", "broadcaster", "technician", "agent"}
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "baroness", "prof", "professor"}
 # a title that can stand right before a name inside a capitalised run ("Treasury Secretary James Baker",
 # "World Bank President Barber Conable"): the name is what follows the last of them
@@ -65,7 +67,8 @@ TITLE_WORDS = {w for w in ROLE_WORDS if w not in {
     "state", "u.s.", "us", "uk", "vice", "deputy", "senior", "junior", "assistant", "associate", "foreign",
     "finance", "defence", "defense", "interior", "economy", "trade", "energy", "justice", "health",
     "education", "home", "internal", "external", "social", "security", "star", "host", "player", "partner",
-    "owner", "boss", "chief", "head", "executive", "general", "major", "host"} | HONORIFICS and w not in {
+    "owner", "boss", "chief", "head", "executive", "general", "major", "host", "songwriter", "broadcaster",
+    "technician", "agent"} | HONORIFICS and w not in {
     "labor", "labour", "migration", "employment", "affairs", "development", "industry", "construction",
     "agriculture", "transport", "culture", "information", "emergency", "emergencies", "ecology", "digital",
     "environment", "resources", "water", "science", "sports", "sport", "tourism", "communications",
@@ -78,7 +81,9 @@ NOUN_SHAPE = re.compile(r"(?:ment|tion|sion|ness|ity|ing|ance|ence|ism|ship|ies|
 APPOSITION = re.compile(r"^,\s+(?:(?:the|a|an|his|her|its|their)\s+)?(?:[A-Z][\w'’.-]*\s+){0,3}(?:[\w-]+\s+)?"
                         r"(?:president|minister|chairman|chairwoman|chair|director|director-general|head|chief|"
                         r"secretary|spokesman|spokeswoman|spokesperson|ambassador|governor|mayor|founder|ceo|"
-                        r"executive|adviser|advisor|professor|analyst|economist|deputy|leader|member|envoy)\b",
+                        r"executive|adviser|advisor|professor|analyst|economist|deputy|leader|member|envoy|"
+                        r"activist|journalist|blogger|lawyer|politician|businessman|businesswoman|entrepreneur|"
+                        r"researcher|scholar|historian|diplomat|dissident)\b",
                         re.IGNORECASE)
 # a company named in the article after the run: "Morgan Stanley and Co", "Dean Witter Reynolds Inc"
 CORP_AFTER = re.compile(r"(?:['’]s)?,?\s+(?:(?:and|&)\s+)?(?:Co|Cos|Corp|Corporation|Inc|Incorporated|Ltd|Plc|PLC|"
@@ -153,6 +158,7 @@ NAME_WORD = (rf"(?:[{_UPPER}]\.|(?:Mc|Mac|O['’]|D['’]|L['’])?[{_UPPER}][{_
              rf"(?:-[{_UPPER}]?[{_LOWER}]+|['’][{_UPPER}][{_LOWER}]+|['’][{_LOWER}]{{2,}})*(?:[{_UPPER}][{_LOWER}]+)?)")
 CONNECTOR = r"(?:de|da|dos|du|van|von|der|den|bin|ibn|al|el|la|le|di)"
 CONNECTOR_RE = re.compile(CONNECTOR)
+LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)")  # between names in a list
 _NEXT_WORD = re.compile(r"(?:['’]s)?\s+([A-Z][\w-]*)")
 # the lookahead first: the search fails fast where no capital stands (about half the time of the run alone)
 RUN_RE = re.compile(rf"(?=[{_UPPER}])(?<![\w'’.-])({NAME_WORD}(?:\s+(?:{CONNECTOR}\s+)?{NAME_WORD}){{0,5}})(?:['’]s)?(?![\w-])")
@@ -308,6 +314,22 @@ class _LowerCase:
         return False
 
 
+class _Context:
+    """What the person rules may ask about the whole body, worked out once and only when asked."""
+
+    __slots__ = ("text", "runs", "speakers", "list_ends")
+
+    def __init__(self, text: str, runs: list):
+        self.text, self.runs, self.speakers = text, runs, None
+        self.list_ends = set()  # where a name ends that a list of names may follow
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Nothing but quotes or brackets stand between `start` and the text's start or a sentence's end."""
+    before = text[max(0, start - 4):start].rstrip(" \t\n\"'“‘(")
+    return not before or before[-1] in ".!?:"
+
+
 def _title_word(word: str) -> bool:
     """A title that introduces a name: Secretary, Chairman, Minister-designate, President-elect."""
     low = word.lower().rstrip(".")
@@ -367,8 +389,9 @@ class PersonTagger:
         # rules run on the body; in a title every word may be capitalised (see _title_names)
         runs = list(RUN_RE.finditer(body))
         companies = self._companies(body, runs)
+        context = _Context(body, runs)
         for m in runs:
-            self._candidate(body, m, "body", mentions, surnames, lower_words, spans, companies, titled)
+            self._candidate(body, m, "body", mentions, surnames, lower_words, spans, companies, titled, context)
         if "title names" not in self.off:
             self._title_names(title, mentions, lower_words, companies)
         if self.pattern is not None:
@@ -464,7 +487,8 @@ class PersonTagger:
                 and not NOUN_SHAPE.search(words[0]))
 
     def _candidate(self, text: str, m: re.Match, field: str, mentions: dict, surnames: list,
-                   lower_words: "_LowerCase", spans: list, companies=frozenset(), titled=None) -> None:
+                   lower_words: "_LowerCase", spans: list, companies=frozenset(), titled=None,
+                   context: "_Context" = None) -> None:
         shape = self._shapes.get(m.group(1), False)
         if shape is False:
             if len(self._shapes) >= SHAPES_KEPT:
@@ -493,11 +517,46 @@ class PersonTagger:
             return
         after = text[m.end():m.end() + 80]
         if not (words[0] in self.given or words[0] in self.world or canonical is not None or self._shaped(words)
-                or self._cue(text, m, role_cue) or SPEECH_AFTER.match(after) or APPOSITION.match(after)):
+                or self._cue(text, m, role_cue) or SPEECH_AFTER.match(after) or APPOSITION.match(after)
+                or (context is not None and (self._listed(text, m, field, spans, context)
+                                             or self._speaks(text, m, words, context)))):
             return
         value = canonical or by_key or name
+        if context is not None and (role_cue == "titled" or self._listed(text, m, field, spans, context)):
+            context.list_ends.add(start + len(name))  # "Representatives Jimmy Panetta, ...": a list may follow
         mentions[value].append(Mention(name, field, start))
         spans.append((field, start, start + len(name), value))
+
+    @staticmethod
+    def _listed(text: str, m: re.Match, field: str, spans: list, context: "_Context") -> bool:
+        """The run continues a list of names that a title opened ("U.S. Representatives Jimmy Panetta, Carol
+        Miller, and Sydney Kamlager-Dove"). Lists a title does not open are left alone: news lists films,
+        bands and teams after a name as often as people."""
+        return bool(spans and spans[-1][0] == field and spans[-1][2] in context.list_ends
+                    and LIST_GAP.fullmatch(text, spans[-1][2], m.start(1)))
+
+    def _speaks(self, text: str, m: re.Match, words: tuple, context: "_Context") -> bool:
+        """The article gives the run's last word alone (any spelling) before a verb of speech: "Abdukahkhor
+        told Radio Ozodi" makes "Mahmadsobir Abdukakhor" a person. Not for a run of over three words, nor
+        one that opens a sentence (its first word may be any capitalised word: "Neither Castro")."""
+        if len(words) > 3 or _opens_sentence(text, m.start(1)):
+            return False
+        if context.speakers is None:
+            context.speakers = self._speakers(context)
+        return bool(context.speakers) and analysis.variant_key(analysis.fold(words[-1])) in context.speakers
+
+    def _speakers(self, context: "_Context") -> frozenset:
+        out = set()
+        text = context.text
+        for m in context.runs:
+            if " " in m.group(1) or not SPEECH_AFTER.match(text[m.end():m.end() + 80]):
+                continue
+            shape = self._shapes.get(m.group(1), False)
+            if shape is False:
+                shape = self._shape(m.group(1))
+            if shape is not None and shape[0] == "name" and shape[1] == 0 and len(shape[2]) == 1:
+                out.add(analysis.variant_key(analysis.fold(shape[3])))
+        return frozenset(out)
 
     @staticmethod
     def _cue(text: str, m: re.Match, role_cue: bool) -> bool:
