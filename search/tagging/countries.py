@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from ..models import Article, Mention
+from . import uses
 from .gazetteer import (compile_patterns, drop_passing, evidence, find, new_mentions, normalise, read_table,
                         salience_order)
 
@@ -39,7 +40,7 @@ PLACE_POPULATION = 100_000  # a derived place counts from this many people up
 WEAK_KINDS = frozenset({"division", "place"})  # derived from libraries: they must stand alone
 # a passing mention of a hand-kept form stays, ranked last; one of a derived or market form is dropped
 FIRM_KINDS = frozenset({"name", "alias", "demonym", "capital", "city", "metonym", "native"})
-NEED_SUPPORT = frozenset({"place"})  # kinds counted like `ambiguous` forms (the country named, a list, "in X")
+NEED_SUPPORT = frozenset({"place", "division"})  # kinds counted like `ambiguous` forms (the country named, a list, "in X")
 PLACE_BEFORE = re.compile(r"\b(?:in|to|from|into|across|near|visited|visit|visiting)\s+(?:the\s+)?$")
 LIST_GAP = re.compile(r"^\s*(?:,|and|or|&|/|,\s*and)\s*$")
 # a capitalised word just before a weak form (function words of title-case headlines do not count)
@@ -67,6 +68,68 @@ def _population(flags: str) -> int:
     """
     at = flags.find("pop=")
     return int(flags[at + 4:].partition(",")[0]) if at >= 0 else 0
+
+
+CITY_KINDS = frozenset({"city", "capital", "place", "division"})  # a company may be named after them
+NAMED_KINDS = CITY_KINDS
+
+
+def _company_names(found: list, article: Article) -> tuple:
+    """Drop the places that stand in a company's name, there or where the article repeats the name
+    ("Manufacturers Hanover Corp ... Manufacturers Hanover said", "Bristol-Myers Co"); return (the other
+    mentions, the ids of the demonyms that stand in one: "Swiss Bank Corp", "Royal Dutch/Shell Group").
+    A country's own name in a company's name stays (China National Nuclear Corp is China's)."""
+    names = set()
+    named = set()
+    for _, m, _, kind in found:
+        if kind in NAMED_KINDS:
+            name = uses.company_name(m, article)
+            if name is not None:
+                names.add(name)
+                named.add(id(m))
+    if not names:
+        return found, set()
+    out, in_company = [], set()
+    for item in found:
+        m, kind = item[1], item[3]
+        if kind in NAMED_KINDS and (id(m) in named or uses.in_names(m, article, names)):
+            if kind in CITY_KINDS:
+                continue
+            in_company.add(id(m))
+        out.append(item)
+    return out, in_company
+
+
+class _OtherUse:
+    """`other(mention)`: the mention stands as a currency, a listing, an accord or in a company's name
+    (uses.py), asked only where it decides something and answered once; tickers and currency words
+    (no kind) are market mentions, never that. `mention in other.firm`: a hand-kept form used as a place
+    (drop_passing keeps such a passing mention)."""
+
+    __slots__ = ("article", "kinds", "known", "firm_kinds", "firm")
+
+    def __init__(self, article: Article, kinds: dict, in_company: set, firm_kinds):
+        self.article, self.kinds, self.firm_kinds = article, kinds, firm_kinds
+        self.known = dict.fromkeys(in_company, True)  # id(mention) -> verdict
+        self.firm = _Firm(self)
+
+    def __call__(self, m: Mention) -> bool:
+        verdict = self.known.get(id(m))
+        if verdict is None:
+            verdict = self.known[id(m)] = id(m) in self.kinds and uses.other_use(m, self.article)
+        return verdict
+
+
+class _Firm:
+    __slots__ = ("other",)
+
+    def __init__(self, other: _OtherUse):
+        self.other = other
+
+    def __contains__(self, m: Mention) -> bool:
+        other = self.other
+        return (other.kinds.get(id(m)) in other.firm_kinds and not other(m)
+                and not uses.currency(m, other.article))
 
 
 class CountryTagger:
@@ -146,18 +209,26 @@ class CountryTagger:
                 continue
             found.append((country, Mention(text, field, offset), "ambiguous" in flags or kind in NEED_SUPPORT, kind))
         found = self._resolve_place_commas(found, article)
+        found, in_company = _company_names(found, article)
         sure = {c for c, _, amb, _ in found if not amb}
-        firm = {m for _, m, _, kind in found if kind in self.firm_kinds}
         mentions = new_mentions()
-        for i, (country, mention, amb, _kind) in enumerate(found):
+        for i, (country, mention, amb, kind) in enumerate(found):
             if amb and country not in sure and not self._in_country_list(found, i, article):
                 unless = self.unless.get(mention.text)
-                if (unless and unless in sure) or not self._as_place(mention, article):
+                if (unless and unless in sure) or not self._as_place(mention, article, kind):
                     continue
             mentions[country].append(mention)
         self._markets(article, mentions)
-        mentions = drop_passing(mentions, len(article.body), firm)
-        return salience_order(mentions), evidence(mentions)
+        other = _OtherUse(article, {id(m): kind for _, m, _, kind in found}, in_company, self.firm_kinds)
+        mentions = drop_passing(mentions, len(article.body), other.firm)
+        order = salience_order(mentions)
+        # a country named only as a currency, a listing, an accord or a company (uses.py) is no value,
+        # unless the article names no other
+        kept = [c for c in order if not all(map(other, mentions[c]))]
+        if kept and len(kept) < len(order):
+            order = kept
+            mentions = {c: mentions[c] for c in order}
+        return order, evidence(mentions)
 
     def _markets(self, article: Article, mentions: dict) -> None:
         """Add the mentions of tickers and currencies (found by their own patterns, not as forms)."""
@@ -223,11 +294,14 @@ class CountryTagger:
         return out
 
     @staticmethod
-    def _as_place(m: Mention, article: Article) -> bool:
-        """Tell whether an ambiguous form is used as a place: "in Georgia", "to Jordan" (not "in Jordan Smith")."""
+    def _as_place(m: Mention, article: Article, kind: str = "") -> bool:
+        """Tell whether an ambiguous form is used as a place: "in Georgia", "to Jordan" (not "in Jordan Smith");
+        a division also after a place and a comma ("Dayton, Ohio")."""
         text = article.title if m.field == "title" else article.body
         before = text[max(0, m.offset - 12):m.offset]
         after = text[m.offset + len(m.text):m.offset + len(m.text) + 3]
+        if kind == "division" and AFTER_PLACE.search(text, max(0, m.offset - 40), m.offset):
+            return True
         return bool(PLACE_BEFORE.search(before)) and not re.match(r"\s+[A-Z]", after)
 
     @staticmethod
