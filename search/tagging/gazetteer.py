@@ -110,40 +110,47 @@ class PhraseMatcher:
             cands.sort(key=lambda c: (-len(c[1]), c[1]))
         # candidate tokens: words starting with a character a form starts with (ASCII capitals and digits,
         # any other script), a superset of the forms' first tokens that the dictionary and the word
-        # boundary narrow; the few lower-case first words ("al-", "von der") have a pattern of their own
-        # (in the first, every word starting with a or v would be a candidate)
+        # boundary narrow
         ascii_first = sorted({t[0] for t in self.by_first if t[0].isascii() and not t[0].islower()})
         self.starts = re.compile("[" + "".join(re.escape(c) for c in ascii_first) + "\u0080-\U0010ffff]\\w*")
-        lower = sorted((t for t in self.by_first if t.isascii() and t[0].islower()), key=lambda t: (-len(t), t))
-        self.lower = re.compile("(?:" + "|".join(map(re.escape, lower)) + ")\\b") if lower else None
+        # a form starting with a lower-case particle ("al-Assad", "von der Leyen") is found through its first
+        # candidate word ("Assad" at 3): scanning the text for every "al" or "de" would cost more than the rest
+        self.by_inner = {}  # candidate word -> [(its offset in the form, the form's first token)]
+        self.lower = []  # particles of forms with no candidate word: looked for with a pattern
+        for token, cands in self.by_first.items():
+            if not (token.isascii() and token[0].islower()):
+                continue
+            for _length, form in cands:
+                inner = self.starts.search(form, len(token))
+                while inner is not None and inner.start() > 0 and _word(form[inner.start() - 1]):
+                    inner = self.starts.search(form, inner.end())
+                if inner is None:
+                    self.lower.append(token)
+                else:
+                    self.by_inner.setdefault(inner.group(), set()).add((inner.start(), token))
+        self.lower = (re.compile("(?:" + "|".join(map(re.escape, sorted(set(self.lower), key=lambda t: (-len(t), t))))
+                                 + ")\\b") if self.lower else None)
 
     def finditer(self, text: str):
         """Yield (form, start) for each match in already normalised text, leftmost-longest."""
+        by_first, by_inner = self.by_first, self.by_inner
+        words = _words(self.starts.pattern, text)
+        hits = [hit for hit in words if hit[1] in by_first]
+        if by_inner:
+            inner = [(start - at, token) for start, word in words if word in by_inner
+                     for at, token in by_inner[word] if start >= at]
+            if self.lower is not None:
+                inner += [(m.start(), m.group()) for m in self.lower.finditer(text)]
+            if inner:
+                hits = sorted(set(hits + inner))
         pos = 0
-        by_first = self.by_first
-        lower = [(m.start(), m.group()) for m in self.lower.finditer(text)] if self.lower else ()
-        i = 0
-        for m in self.starts.finditer(text):
-            start = m.start()
-            while i < len(lower) and lower[i][0] < start:  # a lower-case first word before this one
-                if lower[i][0] >= pos:
-                    form = self._form_at(text, *lower[i])
-                    if form is not None:
-                        pos = lower[i][0] + len(form)
-                        yield form, lower[i][0]
-                i += 1
-            if start < pos or m.group() not in by_first:
+        for start, token in hits:
+            if start < pos:
                 continue
-            form = self._form_at(text, start, m.group())
+            form = self._form_at(text, start, token)
             if form is not None:
                 pos = start + len(form)
                 yield form, start
-        for start, token in lower[i:]:
-            if start >= pos:
-                form = self._form_at(text, start, token)
-                if form is not None:
-                    pos = start + len(form)
-                    yield form, start
 
     def _form_at(self, text: str, start: int, token: str):
         """The longest form starting with `token` that stands at `start` as whole words, or None."""
@@ -154,6 +161,12 @@ class PhraseMatcher:
             if text.startswith(form, start) and _boundary_after(text, start + len(form)):
                 return form
         return None
+
+
+@lru_cache(maxsize=8)
+def _words(pattern: str, text: str) -> tuple:
+    """(start, word) of each candidate word of a text: the country and the person matchers share one scan."""
+    return tuple([(m.start(), m.group()) for m in re.compile(pattern).finditer(text)])
 
 
 def _word(c: str) -> bool:

@@ -359,9 +359,11 @@ class PersonTagger:
         for alias, canonical in self.alias.items():
             if len(alias.split()) >= 2:
                 self.by_key.setdefault(name_key(alias), canonical)
+        self.key_lasts = frozenset(k.rsplit(" ", 1)[-1] for k in self.by_key)  # to skip most name keys
         self.given = given_names
         self.world = world_names - given_names
         self.firms = firms
+        self.firm_starts = frozenset(f.split()[0] for f in firms if f.strip())
         self.off = frozenset(off)
         self.places = place_words
         self.place_forms = place_forms
@@ -454,6 +456,8 @@ class PersonTagger:
             return False
         if " ".join(words) in companies:
             return True
+        if words[0] not in self.firm_starts:
+            return False
         return any(" ".join(words[:n]) in self.firms for n in range(1, len(words) + 1))
 
     def _title_names(self, title: str, mentions: dict, lower_words: "_LowerCase", companies: set) -> None:
@@ -501,6 +505,8 @@ class PersonTagger:
             surnames.append((shape[2], Mention(shape[3], field, start)))
             return
         _, _, words, name, role_cue, canonical, by_key = shape
+        if len(words) == 1 and not self._cue(text, m, role_cue):
+            return  # a lone surname counts only after a role or honorific (checked first: it is the cheaper)
         in_gazetteer = canonical is not None or by_key is not None
         if not in_gazetteer and self._is_company(words, companies):
             return  # "Morgan Stanley and Co", "John Deere"
@@ -510,10 +516,9 @@ class PersonTagger:
                                     and not CONNECTOR_RE.fullmatch(w) for w in words):
             return
         if len(words) == 1:
-            if self._cue(text, m, role_cue):
-                surnames.append((name, Mention(name, field, start)))
-                if role_cue == "titled" and titled is not None:  # "President Reagan", "Energy Minister Subroto"
-                    titled.append((name, Mention(name, field, start)))
+            surnames.append((name, Mention(name, field, start)))
+            if role_cue == "titled" and titled is not None:  # "President Reagan", "Energy Minister Subroto"
+                titled.append((name, Mention(name, field, start)))
             return
         after = text[m.end():m.end() + 80]
         if not (words[0] in self.given or words[0] in self.world or canonical is not None or self._shaped(words)
@@ -618,7 +623,8 @@ class PersonTagger:
         if titled and len(words) == 1 and (name in self.given or name in self.world):
             titled = False  # "President George W Bush" cut short: a given name is no surname
         return ("name", offset, tuple(words), name, role_cue if not titled else "titled", canonical,
-                self.by_key.get(name_key(name)))
+                self.by_key.get(name_key(name))
+                if analysis.variant_key(analysis.fold(words[-1])) in self.key_lasts else None)
 
     def _finish(self, mentions: dict, surnames: list, titled=()) -> tuple:
         """Join variants and lone surnames to the full names of this article; a surname a title introduces
