@@ -446,3 +446,52 @@ def test_a_bare_gazetteer_surname_goes_to_the_articles_own_bearer_of_it():
     tagged = tagging.tag(art("Finance Minister Gerhard Stoltenberg said rates would stay. Stoltenberg added more.",
                              "Stoltenberg Says Rates Stay"))
     assert tagged.people == ("Gerhard Stoltenberg",)
+
+
+# --- the cache of loaded taggers (search/tagging/cache.py) ----------------------------------------------
+
+def _made(calls):
+    from search.tagging.countries import CountryTagger
+    from search.tagging.people import PersonTagger
+    from search.tagging.topics import TopicTagger
+
+    def make():
+        calls.append(1)
+        return CountryTagger.load(), PersonTagger.load(), TopicTagger.load()
+    return make
+
+
+def test_loaded_taggers_are_saved_once_and_tag_the_same(tmp_path):
+    from search.tagging import cache
+    calls = []
+    first = cache.load(_made(calls), tmp_path)
+    second = cache.load(_made(calls), tmp_path)
+    assert len(calls) == 1 and [p.name for p in tmp_path.iterdir()] == [f"taggers-{cache.key()}.pickle"]
+    article = art("President Kassym-Jomart Tokayev met Manufacturers Hanover Trust Co bankers in Almaty.")
+    assert [t.tag(article)[0] for t in second] == [t.tag(article)[0] for t in first] == [
+        ["Kazakhstan"], ["Kassym-Jomart Tokayev"], ["economy"]]
+
+
+def test_a_new_version_or_a_damaged_file_makes_the_taggers_anew(tmp_path, monkeypatch):
+    from search.tagging import cache
+    calls = []
+    cache.load(_made(calls), tmp_path)
+    for n in range(cache.KEPT + 1):  # each new version of a source has a new key; the KEPT newest stay
+        monkeypatch.setattr(cache, "key", lambda n=n: f"v{n}")
+        cache.load(_made(calls), tmp_path)
+    assert len(calls) == cache.KEPT + 2 and len(list(tmp_path.glob("taggers-*.pickle"))) == cache.KEPT
+    (tmp_path / f"taggers-v{cache.KEPT}.pickle").write_bytes(b"half a pickle")
+    cache.load(_made(calls), tmp_path)
+    assert len(calls) == cache.KEPT + 3
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    assert len(cache.load(_made(calls), blocked / "cache")) == 3  # no folder can be made: made, not saved
+
+
+def test_the_cache_folder_setting(tmp_path, monkeypatch):
+    from search.tagging import cache
+    monkeypatch.setenv("CASEARCH_CACHE", str(tmp_path / "mine"))
+    assert cache.folder() == tmp_path / "mine"
+    monkeypatch.delenv("CASEARCH_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.folder() == tmp_path / "casearch"
