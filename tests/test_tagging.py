@@ -212,7 +212,7 @@ def bbc_pairs(key):
 # floors: the level measured when they were set, less a small margin (README: Tagging quality)
 FLOORS = {
     ("seeds", "countries"): (0.97, 0.97), ("seeds", "people"): (0.95, 0.95), ("seeds", "topics"): (0.72, 0.83),
-    ("bbc", "countries"): (0.94, 0.94), ("bbc", "people"): (0.93, 0.72), ("bbc", "topics"): (0.80, 0.74),
+    ("bbc", "countries"): (0.96, 0.97), ("bbc", "people"): (0.93, 0.82), ("bbc", "topics"): (0.80, 0.74),
 }
 
 
@@ -427,9 +427,9 @@ def test_reuters_development_split_figures():
     out = measure.measure(str(corpus), ablation=False)
     c, p = out["countries"], out["people"]
     # measured: README, Tagging; floors a little below
-    assert (c["recall"], c["first"], c["precision"]) >= (0.88, 0.79, 0), c
-    assert c["precision"] >= 0.70, c
-    assert p["recall"] >= 0.93, p
+    assert (c["recall"], c["first"], c["precision"]) >= (0.89, 0.80, 0), c
+    assert c["precision"] >= 0.73, c
+    assert p["recall"] >= 0.94, p
 
 
 def test_reuters_codes_map_to_canonical_countries():
@@ -495,3 +495,9 @@ def test_the_cache_folder_setting(tmp_path, monkeypatch):
     monkeypatch.delenv("CASEARCH_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert cache.folder() == tmp_path / "casearch"
+
+
+def test_a_headline_joining_two_people_is_not_one_name():
+    # a title-case headline is one run of capitalised words; its first words are the body's people
+    assert people("Shavkat Mirziyoyev of Uzbekistan met Kassym-Jomart Tokayev in Tashkent.",
+                  title="Mirziyoyev Meets Tokayev") == ["Shavkat Mirziyoyev", "Kassym-Jomart Tokayev"]

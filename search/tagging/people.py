@@ -463,8 +463,10 @@ class PersonTagger:
     def _title_names(self, title: str, mentions: dict, lower_words: "_LowerCase", companies: set) -> None:
         """Names in a headline written in sentence case ("Interview with Ainura Umaeva, Thought Leader in"):
         a run of two or three capitalised words set off by lower-case words or punctuation, whose first word
-        is a given name or whose last word has a surname's shape, and none a word the body writes in lower
-        case. Title-case headlines ("Yeutter Says Dollar Will Fall") give no such run."""
+        is a given name or whose last word has a surname's shape, none a word the body writes in lower case
+        and none but the last the surname of someone the body names ("Mirziyoyev Meets Tokayev"). Title-case
+        headlines ("Yeutter Says Dollar Will Fall") give no such run."""
+        surnames = {v.split()[-1] for v in mentions}  # of the people the body names
         for m in RUN_RE.finditer(title):
             head = title[:m.start(1)].rstrip()
             tail = title[m.end():].lstrip()
@@ -480,6 +482,8 @@ class PersonTagger:
                 continue
             if any(w.lower() in lower_words and not CONNECTOR_RE.fullmatch(w) for w in words):
                 continue
+            if any(w in surnames for w in words[:-1]):
+                continue  # "Mirziyoyev Meets Tokayev": two people the body names, not one
             value = canonical or by_key or name
             if value not in mentions:
                 mentions[value].append(Mention(name, "title", m.start(1)))
