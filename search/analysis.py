@@ -85,6 +85,8 @@ def fold(text: str) -> str:
     >>> fold("Türkiye’s ÉLITE")
     "turkiye's elite"
     """
+    if text.isascii():
+        return text.lower()  # what the steps below give an ASCII text, without a call a character
     text = text.replace("’", "'").replace("‘", "'")
     out = []
     for ch in unicodedata.normalize("NFKD", text.casefold()):

@@ -40,6 +40,9 @@ SETTINGS = (
     Setting("preload_mb", 512, "CASEARCH_PRELOAD_MB",
             "Megabytes of the index `serve` maps into memory after opening it, most-read parts first "
             "(term tables, postings, stored articles); 0 turns it off.", 0),
+    Setting("cache_dir", "", "CASEARCH_CACHE",
+            "Folder where the loaded taggers are kept, made once per version of their data and code "
+            "(empty: $XDG_CACHE_HOME/casearch, else ~/.cache/casearch)."),
 )
 
 

@@ -439,6 +439,7 @@ def _pipeline(ix, writer, articles: list, existing: dict, known_people: list, re
     slices = [(i, min(i + per, n)) for i in range(0, n, per)]
     done = ctx.Value("l", 0)
     _SHARED.update(ix=ix, articles=articles, existing=existing, done=done)
+    tagging.taggers()  # loaded once here: the forked workers share them instead of each loading its own
     conns, procs = [], []
     gc.freeze()  # the children's collector leaves the inherited objects alone: fewer copied pages
     try:

@@ -175,10 +175,15 @@ def test_every_topic_is_one_of_the_thirteen(seed_view):
 
 # --- measured precision and recall ----------------------------------------------------------------
 
-def prf(pairs, key):
+def prf(pairs, key, unify=False):
+    """Precision and recall of one facet; with `unify`, people spelled as the index spells them across the
+    pairs' articles (`tagging.unify_people`: Guchgeldiev and Guchgeldiyev are one value)."""
+    tagged = [tagging.tag(article) for article, _ in pairs]
+    if unify:
+        tagged = tagging.unify_people(tagged)
     tp = fp = fn = 0
-    for article, gold in pairs:
-        got = set(getattr(tagging.tag(article), key))
+    for t, (_, gold) in zip(tagged, pairs):
+        got = set(getattr(t, key))
         tp += len(got & set(gold))
         fp += len(got - set(gold))
         fn += len(set(gold) - got)
@@ -206,15 +211,16 @@ def bbc_pairs(key):
 
 # floors: the level measured when they were set, less a small margin (README: Tagging quality)
 FLOORS = {
-    ("seeds", "countries"): (0.97, 0.97), ("seeds", "people"): (0.95, 0.80), ("seeds", "topics"): (0.72, 0.83),
-    ("bbc", "countries"): (0.94, 0.94), ("bbc", "people"): (0.93, 0.72), ("bbc", "topics"): (0.80, 0.74),
+    ("seeds", "countries"): (0.97, 0.97), ("seeds", "people"): (0.95, 0.95), ("seeds", "topics"): (0.72, 0.83),
+    ("bbc", "countries"): (0.96, 0.97), ("bbc", "people"): (0.93, 0.82), ("bbc", "topics"): (0.80, 0.74),
 }
 
 
 @pytest.mark.parametrize("corpus,key", list(FLOORS))
 def test_precision_and_recall_stay_above_the_measured_level(corpus, key):
+    # the seeds are a whole corpus, indexed together: their people are measured as the index spells them
     pairs = seed_pairs(key) if corpus == "seeds" else bbc_pairs(key)
-    p, r = prf(pairs, key)
+    p, r = prf(pairs, key, unify=corpus == "seeds")
     floor_p, floor_r = FLOORS[(corpus, key)]
     assert (round(p, 3), round(r, 3)) >= (floor_p, 0) and r >= floor_r, (p, r)
 
@@ -260,16 +266,46 @@ def _long_story(ending):
 def test_a_passing_mention_of_a_derived_or_market_form_is_dropped():
     body = _long_story("Some of the notes were sold for 5 billion yen.")
     assert countries(body, "Kazakhstan Raises Rates") == ["Kazakhstan"]
+    body = _long_story("Some of the notes were sold for 5 billion Japanese yen.")  # a currency named by its country
+    assert countries(body, "Kazakhstan Raises Rates") == ["Kazakhstan"]
     assert countries("Japan sold notes for 5 billion yen.") == ["Japan"]  # not in passing
 
 
 def test_a_passing_mention_by_name_is_ranked_last_or_dropped_when_asked():
     from search.tagging.countries import CountryTagger
-    article = art(_long_story("The notes are listed in Luxembourg."), "Kazakhstan Raises Rates")
+    article = art(_long_story("The central bank's governor flew to Luxembourg."), "Kazakhstan Raises Rates")
     assert countries(article.body, article.title) == ["Kazakhstan", "Luxembourg"]
     assert CountryTagger.load(passing="all").tag(article)[0] == ["Kazakhstan"]
     with pytest.raises(ValueError):
         CountryTagger.load(passing="sometimes")
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a country named only as a listing, an accord, a company's seat or bracketed name is no value
+    ("Kazakhstan's notes will be listed in Luxembourg.", ["Kazakhstan"]),
+    ("Kazakhstan backed the Paris accord and the Venice summit.", ["Kazakhstan"]),
+    ("Kazakhstan owes the Paris Club 2 bln dlrs.", ["Kazakhstan"]),
+    ("Kazakhstan sold the mine to Boliden AB of Sweden.", ["Kazakhstan"]),
+    ("Kazakhstan hired <New Zealand Smelters Ltd>.", ["Kazakhstan"]),
+    ("Kazakhstan hired Swiss Bank Corp as adviser.", ["Kazakhstan", "Switzerland"]),  # a country's adjective stays
+    ("Kazakhstan raised 50 mln U.S. dlrs.", ["Kazakhstan", "United States"]),  # a currency, as "yen" is
+    # ... unless the article names no other country
+    ("The notes will be listed in Luxembourg.", ["Luxembourg"]),
+    # a place in a company's name is no place, there or where the name comes back without its company word
+    ("Kazakhstan hired Manufacturers Hanover Trust Co. Manufacturers Hanover said it was pleased.", ["Kazakhstan"]),
+    ("Bristol-Myers Co said profits rose.", []),
+    ("Kazakhstan hired <Sigma Mines (Quebec) Ltd>.", ["Kazakhstan", "Canada"]),  # a place in brackets stays
+    ("Kazakhstan signed with the China National Nuclear Corporation.", ["Kazakhstan", "China"]),  # a country's name
+    # a division needs what a place needs: the country named, a list, "in", or a place and a comma before it
+    ("Her songs: Ja Rule and Ashanti.", []),
+    ("The plant is in Ashanti.", ["Ghana"]),
+    ("The plant is in Dayton, Ohio.", ["United States"]),
+    # the House of Commons is Canada's when the article is about Canada
+    ("Canada's Wilson told the House of Commons.", ["Canada"]),
+    ("Talks in the House of Commons went on.", ["United Kingdom"]),
+])
+def test_forms_that_name_no_place(text, expected):
+    assert countries(text) == expected
 
 
 def test_each_source_can_be_left_out():
@@ -330,6 +366,27 @@ def test_the_name_data_and_the_surname_shapes_are_what_find_them():
         PersonTagger.load(off=("astrology",))
 
 
+@pytest.mark.parametrize("text,expected", [
+    # a list of names a title opens: every item is a name, known given name or not
+    ("U.S. Representatives Ann Fodor, Bill Orr, and Quorra Brandt-Ivey met the minister.",
+     ["Ann Fodor", "Bill Orr", "Quorra Brandt-Ivey"]),
+    ("Ann Fodor, Bill Orr, and Quorra Brandt-Ivey met the minister.", ["Ann Fodor", "Bill Orr"]),  # no title
+    # the surname alone before a verb of speech makes the full name a person
+    ("The police questioned Ostad Toshmat on Monday. Toshmat told reporters he had done nothing wrong.",
+     ["Ostad Toshmat"]),
+    ("The police questioned Ostad Toshmat on Monday.", []),
+    ("Neither Castro nor the envoy came. Castro said he was ill.", []),  # a sentence's first word is no name
+    # a role in apposition: activists, journalists, lawyers...
+    ("Ostad Qodir, an activist from Khujand, spoke.", ["Ostad Qodir"]),
+    ("Ostad Qodir, from Khujand, spoke.", []),
+    # ranks and titles cut from the name
+    ("Postmaster General Jonathan Hunt said the stamps would cost more.", ["Jonathan Hunt"]),
+    ("Rear-Admiral Augustus Aikhomu said the navy was ready.", ["Augustus Aikhomu"]),
+])
+def test_names_from_lists_speech_and_apposition(text, expected):
+    assert people(text) == expected
+
+
 @pytest.mark.parametrize("text", [
     "Morgan Stanley said the market would rise.",
     "Goldman Sachs and Dow Jones reported results.",
@@ -370,9 +427,9 @@ def test_reuters_development_split_figures():
     out = measure.measure(str(corpus), ablation=False)
     c, p = out["countries"], out["people"]
     # measured: README, Tagging; floors a little below
-    assert (c["recall"], c["first"], c["precision"]) >= (0.88, 0.79, 0), c
-    assert c["precision"] >= 0.70, c
-    assert p["recall"] >= 0.93, p
+    assert (c["recall"], c["first"], c["precision"]) >= (0.89, 0.80, 0), c
+    assert c["precision"] >= 0.73, c
+    assert p["recall"] >= 0.94, p
 
 
 def test_reuters_codes_map_to_canonical_countries():
@@ -389,3 +446,58 @@ def test_a_bare_gazetteer_surname_goes_to_the_articles_own_bearer_of_it():
     tagged = tagging.tag(art("Finance Minister Gerhard Stoltenberg said rates would stay. Stoltenberg added more.",
                              "Stoltenberg Says Rates Stay"))
     assert tagged.people == ("Gerhard Stoltenberg",)
+
+
+# --- the cache of loaded taggers (search/tagging/cache.py) ----------------------------------------------
+
+def _made(calls):
+    from search.tagging.countries import CountryTagger
+    from search.tagging.people import PersonTagger
+    from search.tagging.topics import TopicTagger
+
+    def make():
+        calls.append(1)
+        return CountryTagger.load(), PersonTagger.load(), TopicTagger.load()
+    return make
+
+
+def test_loaded_taggers_are_saved_once_and_tag_the_same(tmp_path):
+    from search.tagging import cache
+    calls = []
+    first = cache.load(_made(calls), tmp_path)
+    second = cache.load(_made(calls), tmp_path)
+    assert len(calls) == 1 and [p.name for p in tmp_path.iterdir()] == [f"taggers-{cache.key()}.pickle"]
+    article = art("President Kassym-Jomart Tokayev met Manufacturers Hanover Trust Co bankers in Almaty.")
+    assert [t.tag(article)[0] for t in second] == [t.tag(article)[0] for t in first] == [
+        ["Kazakhstan"], ["Kassym-Jomart Tokayev"], ["economy"]]
+
+
+def test_a_new_version_or_a_damaged_file_makes_the_taggers_anew(tmp_path, monkeypatch):
+    from search.tagging import cache
+    calls = []
+    cache.load(_made(calls), tmp_path)
+    for n in range(cache.KEPT + 1):  # each new version of a source has a new key; the KEPT newest stay
+        monkeypatch.setattr(cache, "key", lambda n=n: f"v{n}")
+        cache.load(_made(calls), tmp_path)
+    assert len(calls) == cache.KEPT + 2 and len(list(tmp_path.glob("taggers-*.pickle"))) == cache.KEPT
+    (tmp_path / f"taggers-v{cache.KEPT}.pickle").write_bytes(b"half a pickle")
+    cache.load(_made(calls), tmp_path)
+    assert len(calls) == cache.KEPT + 3
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    assert len(cache.load(_made(calls), blocked / "cache")) == 3  # no folder can be made: made, not saved
+
+
+def test_the_cache_folder_setting(tmp_path, monkeypatch):
+    from search.tagging import cache
+    monkeypatch.setenv("CASEARCH_CACHE", str(tmp_path / "mine"))
+    assert cache.folder() == tmp_path / "mine"
+    monkeypatch.delenv("CASEARCH_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.folder() == tmp_path / "casearch"
+
+
+def test_a_headline_joining_two_people_is_not_one_name():
+    # a title-case headline is one run of capitalised words; its first words are the body's people
+    assert people("Shavkat Mirziyoyev of Uzbekistan met Kassym-Jomart Tokayev in Tashkent.",
+                  title="Mirziyoyev Meets Tokayev") == ["Shavkat Mirziyoyev", "Kassym-Jomart Tokayev"]

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from ..models import Article, Mention
+from . import uses
 from .gazetteer import (compile_patterns, drop_passing, evidence, find, new_mentions, normalise, read_table,
                         salience_order)
 
@@ -39,7 +40,7 @@ PLACE_POPULATION = 100_000  # a derived place counts from this many people up
 WEAK_KINDS = frozenset({"division", "place"})  # derived from libraries: they must stand alone
 # a passing mention of a hand-kept form stays, ranked last; one of a derived or market form is dropped
 FIRM_KINDS = frozenset({"name", "alias", "demonym", "capital", "city", "metonym", "native"})
-NEED_SUPPORT = frozenset({"place"})  # kinds counted like `ambiguous` forms (the country named, a list, "in X")
+NEED_SUPPORT = frozenset({"place", "division"})  # kinds counted like `ambiguous` forms (the country named, a list, "in X")
 PLACE_BEFORE = re.compile(r"\b(?:in|to|from|into|across|near|visited|visit|visiting)\s+(?:the\s+)?$")
 LIST_GAP = re.compile(r"^\s*(?:,|and|or|&|/|,\s*and)\s*$")
 # a capitalised word just before a weak form (function words of title-case headlines do not count)
@@ -59,6 +60,78 @@ HTML_TAGS = frozenset("a b i p u s q em br hr li ol ul td th tr dd dl dt h1 h2 h
                       "div img pre span code font small strong table thead tbody".split())
 
 
+def _population(flags: str) -> int:
+    """The `pop=N` of a place's flags cell (0 when it has none).
+
+    >>> _population("ambiguous,pop=120000")
+    120000
+    """
+    at = flags.find("pop=")
+    return int(flags[at + 4:].partition(",")[0]) if at >= 0 else 0
+
+
+CITY_KINDS = frozenset({"city", "capital", "place", "division"})  # a company may be named after them
+NAMED_KINDS = CITY_KINDS
+
+
+def _company_names(found: list, article: Article) -> tuple:
+    """Drop the places that stand in a company's name, there or where the article repeats the name
+    ("Manufacturers Hanover Corp ... Manufacturers Hanover said", "Bristol-Myers Co"); return (the other
+    mentions, the ids of the demonyms that stand in one: "Swiss Bank Corp", "Royal Dutch/Shell Group").
+    A country's own name in a company's name stays (China National Nuclear Corp is China's)."""
+    names = set()
+    named = set()
+    for _, m, _, kind in found:
+        if kind in NAMED_KINDS:
+            name = uses.company_name(m, article)
+            if name is not None:
+                names.add(name)
+                named.add(id(m))
+    if not names:
+        return found, set()
+    out, in_company = [], set()
+    for item in found:
+        m, kind = item[1], item[3]
+        if kind in NAMED_KINDS and (id(m) in named or uses.in_names(m, article, names)):
+            if kind in CITY_KINDS:
+                continue
+            in_company.add(id(m))
+        out.append(item)
+    return out, in_company
+
+
+class _OtherUse:
+    """`other(mention)`: the mention stands as a currency, a listing, an accord or in a company's name
+    (uses.py), asked only where it decides something and answered once; tickers and currency words
+    (no kind) are market mentions, never that. `mention in other.firm`: a hand-kept form used as a place
+    (drop_passing keeps such a passing mention)."""
+
+    __slots__ = ("article", "kinds", "known", "firm_kinds", "firm")
+
+    def __init__(self, article: Article, kinds: dict, in_company: set, firm_kinds):
+        self.article, self.kinds, self.firm_kinds = article, kinds, firm_kinds
+        self.known = dict.fromkeys(in_company, True)  # id(mention) -> verdict
+        self.firm = _Firm(self)
+
+    def __call__(self, m: Mention) -> bool:
+        verdict = self.known.get(id(m))
+        if verdict is None:
+            verdict = self.known[id(m)] = id(m) in self.kinds and uses.other_use(m, self.article)
+        return verdict
+
+
+class _Firm:
+    __slots__ = ("other",)
+
+    def __init__(self, other: _OtherUse):
+        self.other = other
+
+    def __contains__(self, m: Mention) -> bool:
+        other = self.other
+        return (other.kinds.get(id(m)) in other.firm_kinds and not other(m)
+                and not uses.currency(m, other.article))
+
+
 class CountryTagger:
     """Finds every country an article mentions."""
 
@@ -72,13 +145,18 @@ class CountryTagger:
         if passing not in ("weak", "all"):
             raise ValueError(f"passing must be 'weak' or 'all', not {passing!r}")
         self.firm_kinds = FIRM_KINDS if passing == "weak" else frozenset()
+        flagsets = {}  # one frozenset per distinct flags cell (most rows share a few)
         for country, kind, pattern, flags in rows:
             if not pattern:
                 continue
+            if kind == "place" and _population(flags) < min_population:
+                continue  # most of cities.tsv: checked on the cell's text before anything else
             if kind == "not_country":
                 self.blockers.add(normalise(pattern))
                 continue
-            flagset = frozenset(f for f in flags.split(",") if f)
+            flagset = flagsets.get(flags)
+            if flagset is None:
+                flagset = flagsets[flags] = frozenset(f for f in flags.split(",") if f)
             if kind == "name":
                 self.canonical[country.lower()] = country
             if kind == "currency":
@@ -88,17 +166,14 @@ class CountryTagger:
                 suffix = pattern.strip("<>").partition(".")[2].upper()
                 self.tickers.setdefault(suffix, country)
                 continue
-            if kind == "place":
-                pop = next((int(f[4:]) for f in flagset if f.startswith("pop=")), 0)
-                if pop < min_population:
-                    continue
             form = normalise(pattern)
             if form in self.forms:
                 continue  # the hand-kept file (read first) wins
             self.forms[form] = (country, flagset, kind)
-            for f in flagset:
-                if f.startswith("unless="):
-                    self.unless[form] = f[len("unless="):]
+            if "unless=" in flags:
+                for f in flagset:
+                    if f.startswith("unless="):
+                        self.unless[form] = f[len("unless="):]
         self.pattern = compile_patterns(list(self.forms) + list(self.blockers))
         # each currency word as it may stand between spaces ("yen", "yen,", "(yen", "yen's") -> the word
         self.currency_tokens = {p + w + q: w for w in self.currencies for p in ("", "(", '"')
@@ -134,21 +209,30 @@ class CountryTagger:
                 continue
             found.append((country, Mention(text, field, offset), "ambiguous" in flags or kind in NEED_SUPPORT, kind))
         found = self._resolve_place_commas(found, article)
+        found, in_company = _company_names(found, article)
         sure = {c for c, _, amb, _ in found if not amb}
-        firm = {m for _, m, _, kind in found if kind in self.firm_kinds}
         mentions = new_mentions()
-        for i, (country, mention, amb, _kind) in enumerate(found):
+        for i, (country, mention, amb, kind) in enumerate(found):
             if amb and country not in sure and not self._in_country_list(found, i, article):
                 unless = self.unless.get(mention.text)
-                if (unless and unless in sure) or not self._as_place(mention, article):
+                if (unless and unless in sure) or not self._as_place(mention, article, kind):
                     continue
             mentions[country].append(mention)
         self._markets(article, mentions)
-        mentions = drop_passing(mentions, len(article.body), firm)
-        return salience_order(mentions), evidence(mentions)
+        other = _OtherUse(article, {id(m): kind for _, m, _, kind in found}, in_company, self.firm_kinds)
+        mentions = drop_passing(mentions, len(article.body), other.firm)
+        order = salience_order(mentions)
+        # a country named only as a currency, a listing, an accord or a company (uses.py) is no value,
+        # unless the article names no other
+        kept = [c for c in order if not all(map(other, mentions[c]))]
+        if kept and len(kept) < len(order):
+            order = kept
+            mentions = {c: mentions[c] for c in order}
+        return order, evidence(mentions)
 
     def _markets(self, article: Article, mentions: dict) -> None:
         """Add the mentions of tickers and currencies (found by their own patterns, not as forms)."""
+        tokens = self.currency_tokens
         for field, text in (("title", article.title), ("body", article.body)):
             if self.tickers:
                 for m in TICKER.finditer(text):
@@ -161,7 +245,7 @@ class CountryTagger:
                         if m.group(1).lower() not in HTML_TAGS:
                             mentions[bare].append(Mention(m.group(0), field, m.start()))
             # the words of the text first (a set, at C speed), a pattern only for the currency words it has
-            for word in {self.currency_tokens[t] for t in self.currency_tokens.keys() & text.split()}:
+            for word in sorted({tokens[t] for t in tokens.keys() & text.split()}):
                 pattern = self._currency_res.get(word)
                 if pattern is None:
                     pattern = self._currency_res[word] = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
@@ -210,11 +294,14 @@ class CountryTagger:
         return out
 
     @staticmethod
-    def _as_place(m: Mention, article: Article) -> bool:
-        """Tell whether an ambiguous form is used as a place: "in Georgia", "to Jordan" (not "in Jordan Smith")."""
+    def _as_place(m: Mention, article: Article, kind: str = "") -> bool:
+        """Tell whether an ambiguous form is used as a place: "in Georgia", "to Jordan" (not "in Jordan Smith");
+        a division also after a place and a comma ("Dayton, Ohio")."""
         text = article.title if m.field == "title" else article.body
         before = text[max(0, m.offset - 12):m.offset]
         after = text[m.offset + len(m.text):m.offset + len(m.text) + 3]
+        if kind == "division" and AFTER_PLACE.search(text, max(0, m.offset - 40), m.offset):
+            return True
         return bool(PLACE_BEFORE.search(before)) and not re.match(r"\s+[A-Z]", after)
 
     @staticmethod

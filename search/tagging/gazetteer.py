@@ -24,15 +24,31 @@ PASSING_RATIO = 4
 
 
 def read_table(name: str, columns: int) -> list:
-    """Read a tab-separated data file, skipping comments and blank lines; pad short rows."""
-    rows = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = line.rstrip("\n").split("\t")
-        cells += [""] * (columns - len(cells))
-        rows.append([c.strip() for c in cells[:columns]])
-    return rows
+    """Read a tab-separated data file, skipping comments and blank lines; pad short rows.
+
+    Rows are tuples, read once per process (both gazetteer taggers read the place files).
+    """
+    return list(_table(name, columns))
+
+
+@lru_cache(maxsize=None)
+def _table(name: str, columns: int) -> tuple:
+    text = (DATA / name).read_text(encoding="utf-8")
+    # list comprehensions over the 36,000 rows of the place files (this runs at every tagger start);
+    # only rows with blanks around a cell or missing cells take the slow path
+    rows = [line.split("\t", columns)[:columns] for line in text.splitlines()
+            if line and line[0] != "#" and not line.isspace()]
+    loose = _LOOSE.search(text) is not None
+    pad = [""] * columns
+    for i, cells in enumerate(rows):
+        if len(cells) < columns:
+            cells += pad[len(cells):]
+        if loose:
+            rows[i] = [c.strip() for c in cells]
+    return tuple(map(tuple, rows))
+
+
+_LOOSE = re.compile(r"^ | $| \t|\t ", re.M)  # a cell with blanks around it
 
 
 @lru_cache(maxsize=16)
@@ -44,7 +60,13 @@ def normalise(text: str) -> str:
     """
     if text.isascii():
         return text
-    return text.translate(_TABLE)
+    # each distinct character replaced once (str.translate with a dict table costs a lookup a character)
+    for ch in set(text):
+        if ch > "\x7f" or ch == "`":
+            out = _TABLE[ord(ch)]
+            if out != ch:
+                text = text.replace(ch, out)
+    return text
 
 
 class _FoldTable(dict):
@@ -81,34 +103,75 @@ class PhraseMatcher:
     def __init__(self, forms):
         self.by_first = {}
         for f in {normalise(f) for f in forms if f.strip()}:
-            toks = _TOKEN.findall(f)
-            if toks:
-                self.by_first.setdefault(toks[0], []).append((len(toks), f))
+            first = _TOKEN.search(f)
+            if first:
+                self.by_first.setdefault(first.group(), []).append((len(f), f))
         for cands in self.by_first.values():
             cands.sort(key=lambda c: (-len(c[1]), c[1]))
-        # forms start with a capital (or a caseless script) but for a few particles ("al-", "von der");
-        # only such tokens are looked up, which skips most of the text
-        lower = sorted(t for t in self.by_first if t[:1].islower())
-        alts = "|".join(re.escape(t) for t in lower)
-        self.starts = re.compile(r"(?<!\w)(?:(?![a-z\u0430-\u045f])\w+" + (rf"|(?:{alts})(?!\w)" if alts else "") + ")")
+        # candidate tokens: words starting with a character a form starts with (ASCII capitals and digits,
+        # any other script), a superset of the forms' first tokens that the dictionary and the word
+        # boundary narrow
+        ascii_first = sorted({t[0] for t in self.by_first if t[0].isascii() and not t[0].islower()})
+        self.starts = re.compile("[" + "".join(re.escape(c) for c in ascii_first) + "\u0080-\U0010ffff]\\w*")
+        # a form starting with a lower-case particle ("al-Assad", "von der Leyen") is found through its first
+        # candidate word ("Assad" at 3): scanning the text for every "al" or "de" would cost more than the rest
+        self.by_inner = {}  # candidate word -> [(its offset in the form, the form's first token)]
+        self.lower = []  # particles of forms with no candidate word: looked for with a pattern
+        for token, cands in self.by_first.items():
+            if not (token.isascii() and token[0].islower()):
+                continue
+            for _length, form in cands:
+                inner = self.starts.search(form, len(token))
+                while inner is not None and inner.start() > 0 and _word(form[inner.start() - 1]):
+                    inner = self.starts.search(form, inner.end())
+                if inner is None:
+                    self.lower.append(token)
+                else:
+                    self.by_inner.setdefault(inner.group(), set()).add((inner.start(), token))
+        self.lower = (re.compile("(?:" + "|".join(map(re.escape, sorted(set(self.lower), key=lambda t: (-len(t), t))))
+                                 + ")\\b") if self.lower else None)
 
     def finditer(self, text: str):
         """Yield (form, start) for each match in already normalised text, leftmost-longest."""
+        by_first, by_inner = self.by_first, self.by_inner
+        words = _words(self.starts.pattern, text)
+        hits = [hit for hit in words if hit[1] in by_first]
+        if by_inner:
+            inner = [(start - at, token) for start, word in words if word in by_inner
+                     for at, token in by_inner[word] if start >= at]
+            if self.lower is not None:
+                inner += [(m.start(), m.group()) for m in self.lower.finditer(text)]
+            if inner:
+                hits = sorted(set(hits + inner))
         pos = 0
-        get = self.by_first.get
-        for m in self.starts.finditer(text):
-            start = m.start()
+        for start, token in hits:
             if start < pos:
                 continue
-            cands = get(m.group())
-            if not cands:
-                continue
-            for _length, form in cands:
-                end = start + len(form)
-                if text.startswith(form, start) and _boundary_after(text, end):
-                    pos = end
-                    yield form, start
-                    break
+            form = self._form_at(text, start, token)
+            if form is not None:
+                pos = start + len(form)
+                yield form, start
+
+    def _form_at(self, text: str, start: int, token: str):
+        """The longest form starting with `token` that stands at `start` as whole words, or None."""
+        cands = self.by_first.get(token)
+        if not cands or (start and _word(text[start - 1])):
+            return None  # not a form's first token, or not at the start of a word ("McDonald")
+        for _length, form in cands:
+            if text.startswith(form, start) and _boundary_after(text, start + len(form)):
+                return form
+        return None
+
+
+@lru_cache(maxsize=8)
+def _words(pattern: str, text: str) -> tuple:
+    """(start, word) of each candidate word of a text: the country and the person matchers share one scan."""
+    return tuple([(m.start(), m.group()) for m in re.compile(pattern).finditer(text)])
+
+
+def _word(c: str) -> bool:
+    """A character of a word, as the regular expression \\w has it."""
+    return c.isalnum() or c == "_"
 
 
 def _boundary_after(text: str, end: int) -> bool:

@@ -56,7 +56,9 @@ ROLE_WORDS = {
 }
 ROLE_WORDS |= {"exchequer", "treasurer", "governor-general", "attorney", "administrator", "comptroller",
                "superintendent", "undersecretary", "under-secretary", "negotiator", "counsellor", "councillor",
-               "lawmaker", "legislator", "president-elect", "premier-designate", "strategist", "trader", "dealer"}
+               "lawmaker", "legislator", "president-elect", "premier-designate", "strategist", "trader", "dealer",
+               "postmaster", "admiral", "rear-admiral", "vice-admiral", "brigadier", "lieutenant", "sergeant",
+               "marshal", "songwriter", "broadcaster", "technician", "agent"}
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "baroness", "prof", "professor"}
 # a title that can stand right before a name inside a capitalised run ("Treasury Secretary James Baker",
 # "World Bank President Barber Conable"): the name is what follows the last of them
@@ -65,7 +67,8 @@ TITLE_WORDS = {w for w in ROLE_WORDS if w not in {
     "state", "u.s.", "us", "uk", "vice", "deputy", "senior", "junior", "assistant", "associate", "foreign",
     "finance", "defence", "defense", "interior", "economy", "trade", "energy", "justice", "health",
     "education", "home", "internal", "external", "social", "security", "star", "host", "player", "partner",
-    "owner", "boss", "chief", "head", "executive", "general", "major", "host"} | HONORIFICS and w not in {
+    "owner", "boss", "chief", "head", "executive", "general", "major", "host", "songwriter", "broadcaster",
+    "technician", "agent"} | HONORIFICS and w not in {
     "labor", "labour", "migration", "employment", "affairs", "development", "industry", "construction",
     "agriculture", "transport", "culture", "information", "emergency", "emergencies", "ecology", "digital",
     "environment", "resources", "water", "science", "sports", "sport", "tourism", "communications",
@@ -78,7 +81,9 @@ NOUN_SHAPE = re.compile(r"(?:ment|tion|sion|ness|ity|ing|ance|ence|ism|ship|ies|
 APPOSITION = re.compile(r"^,\s+(?:(?:the|a|an|his|her|its|their)\s+)?(?:[A-Z][\w'’.-]*\s+){0,3}(?:[\w-]+\s+)?"
                         r"(?:president|minister|chairman|chairwoman|chair|director|director-general|head|chief|"
                         r"secretary|spokesman|spokeswoman|spokesperson|ambassador|governor|mayor|founder|ceo|"
-                        r"executive|adviser|advisor|professor|analyst|economist|deputy|leader|member|envoy)\b",
+                        r"executive|adviser|advisor|professor|analyst|economist|deputy|leader|member|envoy|"
+                        r"activist|journalist|blogger|lawyer|politician|businessman|businesswoman|entrepreneur|"
+                        r"researcher|scholar|historian|diplomat|dissident)\b",
                         re.IGNORECASE)
 # a company named in the article after the run: "Morgan Stanley and Co", "Dean Witter Reynolds Inc"
 CORP_AFTER = re.compile(r"(?:['’]s)?,?\s+(?:(?:and|&)\s+)?(?:Co|Cos|Corp|Corporation|Inc|Incorporated|Ltd|Plc|PLC|"
@@ -153,6 +158,7 @@ NAME_WORD = (rf"(?:[{_UPPER}]\.|(?:Mc|Mac|O['’]|D['’]|L['’])?[{_UPPER}][{_
              rf"(?:-[{_UPPER}]?[{_LOWER}]+|['’][{_UPPER}][{_LOWER}]+|['’][{_LOWER}]{{2,}})*(?:[{_UPPER}][{_LOWER}]+)?)")
 CONNECTOR = r"(?:de|da|dos|du|van|von|der|den|bin|ibn|al|el|la|le|di)"
 CONNECTOR_RE = re.compile(CONNECTOR)
+LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)")  # between names in a list
 _NEXT_WORD = re.compile(r"(?:['’]s)?\s+([A-Z][\w-]*)")
 # the lookahead first: the search fails fast where no capital stands (about half the time of the run alone)
 RUN_RE = re.compile(rf"(?=[{_UPPER}])(?<![\w'’.-])({NAME_WORD}(?:\s+(?:{CONNECTOR}\s+)?{NAME_WORD}){{0,5}})(?:['’]s)?(?![\w-])")
@@ -214,26 +220,34 @@ def load_world_names(common_only: bool = False) -> frozenset:
     if path is None:
         return frozenset()
     out = set()
+    width = len(NAM_COLUMNS)
+    world = slice(NAM_FIRST_COLUMN + WORLD_FROM, NAM_FIRST_COLUMN + width - 1)  # "other" is left out
+    east = slice(NAM_FIRST_COLUMN + NAM_COLUMNS.index("China"), NAM_FIRST_COLUMN + NAM_COLUMNS.index("Korea") + 1)
+    japan = NAM_FIRST_COLUMN + NAM_COLUMNS.index("Japan")
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line[:1] in "#=" or len(line) < NAM_FIRST_COLUMN:
                 continue
             if line[NAM_FIRST_COLUMN - 1] == "+":
                 continue  # the same name sorted with expanded umlauts: a duplicate
-            parts = line.split()
+            # a frequency is one hex digit a column, blank for none; slices and strip() keep the 48,000
+            # lines out of per-character Python (this runs at every tagger start)
+            if common_only:
+                freqs = line[NAM_FIRST_COLUMN:NAM_FIRST_COLUMN + width]
+                keep = any(ch.strip() and int(ch, 16) >= COMMON_MIN for ch in freqs)
+            else:
+                keep = bool(line[world].strip(" \r\n0"))
+            if not keep:
+                continue
+            parts = line.split(None, 2)
             if len(parts) < 2:
                 continue
             name = parts[1]
-            freqs = [int(ch, 16) if ch.strip() else 0
-                     for ch in line[NAM_FIRST_COLUMN:NAM_FIRST_COLUMN + len(NAM_COLUMNS)].ljust(len(NAM_COLUMNS))]
-            if common_only:
-                keep = max(freqs) >= COMMON_MIN
-            else:
-                keep = max(freqs[WORLD_FROM:-1], default=0) > 0
-                if len(name) <= 2:  # Li, Xi, Wu, Hu are Chinese and Korean family names; My, An are words
-                    keep = max(freqs[NAM_COLUMNS.index("China"):NAM_COLUMNS.index("Korea") + 1]) > 0 and \
-                        freqs[NAM_COLUMNS.index("Japan")] == 0 and name not in ("An", "In", "So", "Do", "Ha", "Go")
-            if not keep or name.lower() in NOT_GIVEN:
+            if len(name) <= 2 and not common_only:  # Li, Xi, Wu, Hu are Chinese and Korean family names; My, An are words
+                if (not line[east].strip(" \r\n0") or line[japan:japan + 1].strip(" \r\n0")
+                        or name in ("An", "In", "So", "Do", "Ha", "Go")):
+                    continue
+            if name.lower() in NOT_GIVEN:
                 continue
             if "+" in name:
                 a, _, b = name.partition("+")
@@ -300,6 +314,22 @@ class _LowerCase:
         return False
 
 
+class _Context:
+    """What the person rules may ask about the whole body, worked out once and only when asked."""
+
+    __slots__ = ("text", "runs", "speakers", "list_ends")
+
+    def __init__(self, text: str, runs: list):
+        self.text, self.runs, self.speakers = text, runs, None
+        self.list_ends = set()  # where a name ends that a list of names may follow
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Nothing but quotes or brackets stand between `start` and the text's start or a sentence's end."""
+    before = text[max(0, start - 4):start].rstrip(" \t\n\"'“‘(")
+    return not before or before[-1] in ".!?:"
+
+
 def _title_word(word: str) -> bool:
     """A title that introduces a name: Secretary, Chairman, Minister-designate, President-elect."""
     low = word.lower().rstrip(".")
@@ -329,9 +359,11 @@ class PersonTagger:
         for alias, canonical in self.alias.items():
             if len(alias.split()) >= 2:
                 self.by_key.setdefault(name_key(alias), canonical)
+        self.key_lasts = frozenset(k.rsplit(" ", 1)[-1] for k in self.by_key)  # to skip most name keys
         self.given = given_names
         self.world = world_names - given_names
         self.firms = firms
+        self.firm_starts = frozenset(f.split()[0] for f in firms if f.strip())
         self.off = frozenset(off)
         self.places = place_words
         self.place_forms = place_forms
@@ -359,8 +391,9 @@ class PersonTagger:
         # rules run on the body; in a title every word may be capitalised (see _title_names)
         runs = list(RUN_RE.finditer(body))
         companies = self._companies(body, runs)
+        context = _Context(body, runs)
         for m in runs:
-            self._candidate(body, m, "body", mentions, surnames, lower_words, spans, companies, titled)
+            self._candidate(body, m, "body", mentions, surnames, lower_words, spans, companies, titled, context)
         if "title names" not in self.off:
             self._title_names(title, mentions, lower_words, companies)
         if self.pattern is not None:
@@ -423,13 +456,17 @@ class PersonTagger:
             return False
         if " ".join(words) in companies:
             return True
+        if words[0] not in self.firm_starts:
+            return False
         return any(" ".join(words[:n]) in self.firms for n in range(1, len(words) + 1))
 
     def _title_names(self, title: str, mentions: dict, lower_words: "_LowerCase", companies: set) -> None:
         """Names in a headline written in sentence case ("Interview with Ainura Umaeva, Thought Leader in"):
         a run of two or three capitalised words set off by lower-case words or punctuation, whose first word
-        is a given name or whose last word has a surname's shape, and none a word the body writes in lower
-        case. Title-case headlines ("Yeutter Says Dollar Will Fall") give no such run."""
+        is a given name or whose last word has a surname's shape, none a word the body writes in lower case
+        and none but the last the surname of someone the body names ("Mirziyoyev Meets Tokayev"). Title-case
+        headlines ("Yeutter Says Dollar Will Fall") give no such run."""
+        surnames = {v.split()[-1] for v in mentions}  # of the people the body names
         for m in RUN_RE.finditer(title):
             head = title[:m.start(1)].rstrip()
             tail = title[m.end():].lstrip()
@@ -445,6 +482,8 @@ class PersonTagger:
                 continue
             if any(w.lower() in lower_words and not CONNECTOR_RE.fullmatch(w) for w in words):
                 continue
+            if any(w in surnames for w in words[:-1]):
+                continue  # "Mirziyoyev Meets Tokayev": two people the body names, not one
             value = canonical or by_key or name
             if value not in mentions:
                 mentions[value].append(Mention(name, "title", m.start(1)))
@@ -456,7 +495,8 @@ class PersonTagger:
                 and not NOUN_SHAPE.search(words[0]))
 
     def _candidate(self, text: str, m: re.Match, field: str, mentions: dict, surnames: list,
-                   lower_words: "_LowerCase", spans: list, companies=frozenset(), titled=None) -> None:
+                   lower_words: "_LowerCase", spans: list, companies=frozenset(), titled=None,
+                   context: "_Context" = None) -> None:
         shape = self._shapes.get(m.group(1), False)
         if shape is False:
             if len(self._shapes) >= SHAPES_KEPT:
@@ -469,6 +509,8 @@ class PersonTagger:
             surnames.append((shape[2], Mention(shape[3], field, start)))
             return
         _, _, words, name, role_cue, canonical, by_key = shape
+        if len(words) == 1 and not self._cue(text, m, role_cue):
+            return  # a lone surname counts only after a role or honorific (checked first: it is the cheaper)
         in_gazetteer = canonical is not None or by_key is not None
         if not in_gazetteer and self._is_company(words, companies):
             return  # "Morgan Stanley and Co", "John Deere"
@@ -478,18 +520,52 @@ class PersonTagger:
                                     and not CONNECTOR_RE.fullmatch(w) for w in words):
             return
         if len(words) == 1:
-            if self._cue(text, m, role_cue):
-                surnames.append((name, Mention(name, field, start)))
-                if role_cue == "titled" and titled is not None:  # "President Reagan", "Energy Minister Subroto"
-                    titled.append((name, Mention(name, field, start)))
+            surnames.append((name, Mention(name, field, start)))
+            if role_cue == "titled" and titled is not None:  # "President Reagan", "Energy Minister Subroto"
+                titled.append((name, Mention(name, field, start)))
             return
         after = text[m.end():m.end() + 80]
         if not (words[0] in self.given or words[0] in self.world or canonical is not None or self._shaped(words)
-                or self._cue(text, m, role_cue) or SPEECH_AFTER.match(after) or APPOSITION.match(after)):
+                or self._cue(text, m, role_cue) or SPEECH_AFTER.match(after) or APPOSITION.match(after)
+                or (context is not None and (self._listed(text, m, field, spans, context)
+                                             or self._speaks(text, m, words, context)))):
             return
         value = canonical or by_key or name
+        if context is not None and (role_cue == "titled" or self._listed(text, m, field, spans, context)):
+            context.list_ends.add(start + len(name))  # "Representatives Jimmy Panetta, ...": a list may follow
         mentions[value].append(Mention(name, field, start))
         spans.append((field, start, start + len(name), value))
+
+    @staticmethod
+    def _listed(text: str, m: re.Match, field: str, spans: list, context: "_Context") -> bool:
+        """The run continues a list of names that a title opened ("U.S. Representatives Jimmy Panetta, Carol
+        Miller, and Sydney Kamlager-Dove"). Lists a title does not open are left alone: news lists films,
+        bands and teams after a name as often as people."""
+        return bool(spans and spans[-1][0] == field and spans[-1][2] in context.list_ends
+                    and LIST_GAP.fullmatch(text, spans[-1][2], m.start(1)))
+
+    def _speaks(self, text: str, m: re.Match, words: tuple, context: "_Context") -> bool:
+        """The article gives the run's last word alone (any spelling) before a verb of speech: "Abdukahkhor
+        told Radio Ozodi" makes "Mahmadsobir Abdukakhor" a person. Not for a run of over three words, nor
+        one that opens a sentence (its first word may be any capitalised word: "Neither Castro")."""
+        if len(words) > 3 or _opens_sentence(text, m.start(1)):
+            return False
+        if context.speakers is None:
+            context.speakers = self._speakers(context)
+        return bool(context.speakers) and analysis.variant_key(analysis.fold(words[-1])) in context.speakers
+
+    def _speakers(self, context: "_Context") -> frozenset:
+        out = set()
+        text = context.text
+        for m in context.runs:
+            if " " in m.group(1) or not SPEECH_AFTER.match(text[m.end():m.end() + 80]):
+                continue
+            shape = self._shapes.get(m.group(1), False)
+            if shape is False:
+                shape = self._shape(m.group(1))
+            if shape is not None and shape[0] == "name" and shape[1] == 0 and len(shape[2]) == 1:
+                out.add(analysis.variant_key(analysis.fold(shape[3])))
+        return frozenset(out)
 
     @staticmethod
     def _cue(text: str, m: re.Match, role_cue: bool) -> bool:
@@ -551,7 +627,8 @@ class PersonTagger:
         if titled and len(words) == 1 and (name in self.given or name in self.world):
             titled = False  # "President George W Bush" cut short: a given name is no surname
         return ("name", offset, tuple(words), name, role_cue if not titled else "titled", canonical,
-                self.by_key.get(name_key(name)))
+                self.by_key.get(name_key(name))
+                if analysis.variant_key(analysis.fold(words[-1])) in self.key_lasts else None)
 
     def _finish(self, mentions: dict, surnames: list, titled=()) -> tuple:
         """Join variants and lone surnames to the full names of this article; a surname a title introduces
