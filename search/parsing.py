@@ -45,6 +45,7 @@ _LEX = re.compile(r'''
   | (?P<field>[^\W\d_]+):(?=[^\s)])
   | (?P<word>[^\s()"]+)
 ''', re.VERBOSE)
+_FIELD = re.compile(r'(?<![\w"])([^\W\d_]+):(?=[^\s)])')
 # what makes a query more than words: brackets or quotes around single words do not (a pasted sentence)
 _OPERATOR = re.compile(r'"[^"]*\w\W+\w[^"]*"|\w\*|(?:^|[\s(])-[\w"(]|\b(?:AND|OR|NOT)\b'
                        r'|(?i:\b(?:w|within|near|pre)/\d)|[^\W\d_]:[^\s)]')
@@ -78,6 +79,7 @@ class _Parser:
             return Parsed(None)
         if not re.search(r"\w", text):
             return Parsed(None, notices=("The query has no words to search for; showing every article.",))
+        text = self._unknown_fields(text)
         if not _balanced(text):
             self.notices.append("Unbalanced quotes or parentheses: the query was searched as plain words.")
             return self._finish(*self._plain(re.sub(r'["()]', " ", text)))
@@ -97,12 +99,25 @@ class _Parser:
             others = tuple(c for c in tree.children if isinstance(c, (Not, Facet)))
             if words and len(words) + len(others) == len(tree.children) and others:
                 # plain words with exclusions or facet values: the words follow the plain rules
-                query, fallback = self._combine(tuple(dict.fromkeys(words)))
+                words = tuple(dict.fromkeys(words))
+                query, fallback = self._combine(words, len(words) > self.tuning.short_query_words)
                 tree = All((query,) + others)
                 if fallback is not None:
                     return self._finish(tree, All((fallback,) + others))
                 return self._finish(tree, None)
         return self._finish(tree, None)  # operators are taken as typed: no falling back to any word
+
+    def _unknown_fields(self, text: str) -> str:
+        """The text with every name:value whose name is no field read as two words ("CD:UK", "re:think"),
+        with a notice naming the fields."""
+        def word(m):
+            name = m.group(1)
+            if name.lower() in KNOWN_FIELDS:
+                return m.group(0)
+            self.notices.append(f"There is no field “{name}”: it was searched as a word. Fields: "
+                                f"{', '.join(KNOWN_FIELDS)}.")
+            return name + " "
+        return _FIELD.sub(word, text)
 
     def _finish(self, tree, fallback) -> Parsed:
         notices = list(self.notices)
@@ -138,18 +153,18 @@ class _Parser:
         if t.query_stopwords:
             content = {w: c for w, c in counts.items() if w.text not in analysis.QUERY_STOPWORDS}
             counts = content or counts
-        if t.query_term_weight and len(counts) > t.short_query_words:
+        if t.query_term_weight and self.long:
             words = tuple(replace(w, weight=float(c)) if c > 1 else w for w, c in counts.items())
         else:
             words = tuple(counts)
-        return self._combine(words)
+        return self._combine(words, self.long)
 
-    def _combine(self, words: tuple) -> tuple:
-        """(query, fallback) of plain words: all of a few (else any), any of many (at least a share, if set).
-        A hyphenated word stands for its joined form or its parts in a row; in a long query its parts
-        also count as words of their own."""
+    def _combine(self, words: tuple, long: bool) -> tuple:
+        """(query, fallback) of plain words: all of a few (else any), any of many (at least a share, if set);
+        `long` is told by the words typed, function words included ("why few targets are better than many"
+        is a sentence even when only "targets" and "better" are searched). A hyphenated word stands for its
+        joined form or its parts in a row; in a long query its parts also count as words of their own."""
         t = self.tuning
-        long = len(words) > t.short_query_words
         out = []
         for w in words:
             parts = self.hyphenated.get(w)
@@ -162,7 +177,7 @@ class _Parser:
         words = tuple(dict.fromkeys(out))
         if len(words) == 1:
             return words[0], None
-        if len(words) <= t.short_query_words:
+        if not long:
             return All(words), Any(words)
         need = math.ceil(t.min_should_match * len(words))
         if need > 1:
@@ -291,14 +306,7 @@ class _Parser:
             else:
                 value = tok.group(0)
             return self._facet(key, value)
-        if key in TEXT_FIELD_NAMES:
-            return self._primary(TEXT_FIELD_NAMES[key])
-        self.notices.append(f"There is no field “{name}”: it was searched as a word. Fields: "
-                            f"{', '.join(KNOWN_FIELDS)}.")
-        name_word = self._words(name, fields, correct=False)
-        rest = self._primary(fields)
-        parts = tuple(p for p in (name_word, rest) if p is not None)
-        return None if not parts else parts[0] if len(parts) == 1 else All(parts)
+        return self._primary(TEXT_FIELD_NAMES[key])  # _unknown_fields left only known names
 
     def _facet(self, facet: str, typed: str):
         values = candidates(self.lexicon, facet, typed) if self.lexicon is not None else ()

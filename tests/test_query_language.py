@@ -57,6 +57,13 @@ def test_proximity_and_boolean_operators(near_view, q, expected):
     assert ids(near_view, q) == expected
 
 
+def test_a_sentence_is_long_by_the_words_typed():
+    # "why few are than" are function words: three words are searched, but any of them, ranked
+    q = parse_query("Why few targets are better than many").query
+    assert q.__class__.__name__ == "Any" and [w.text for w in q.children] == ["targets", "better", "many"]
+    assert parse_query("glacier water").query.__class__.__name__ == "All"
+
+
 def test_proximity_trees():
     q = parse_query("Tokayev pre/5 Putin").query
     assert isinstance(q, Near) and (q.distance, q.ordered) == (5, True)
@@ -127,10 +134,14 @@ def test_unknown_facet_value_is_searched_as_words(tagged_view):
 
 
 def test_unknown_field_is_searched_as_words_with_the_known_fields(tagged_view):
+    # read as the plain words "colour water": no article has both, so any of them
     res = run(build_request("colour:water"), tagged_view)
-    assert [h.id for h in res.hits] == []  # "colour" and "water": no article has both
-    assert res.notices[0] == ("There is no field “colour”: it was searched as a word. Fields: title, body, "
-                              "text, author, country, person, topic, source.")
+    assert [h.id for h in res.hits] == ["t3"]
+    assert res.notices == ("There is no field “colour”: it was searched as a word. Fields: title, body, "
+                           "text, author, country, person, topic, source.",
+                           "No article has every word; showing articles with any of them.")
+    # a pasted headline with a colon stays a plain query (no operator mode, no empty answer)
+    assert parse_query("TV presenter Deeley drops CD:UK").query.__class__.__name__ == "Any"
     res = run(build_request("rivers:dams"), tagged_view)
     assert [h.id for h in res.hits] == ["t3"]
 
