@@ -363,9 +363,13 @@ def name_keys(word: str) -> tuple:
     """The variant keys a name is indexed under: its key, and for a Cyrillic word also the key without a
     case ending (`case_base`), so that an inflected form meets the nominative and the Latin spellings.
 
-    >>> name_keys("tokayev"), name_keys("токаевым"), name_keys("путин")
-    (('tokaev',), ('tokaevim', 'tokaev'), ('putin',))
+    A function word is no name: a sentence opening with "More" or "Some" gives no key (More's key is Moore's).
+
+    >>> name_keys("tokayev"), name_keys("токаевым"), name_keys("путин"), name_keys("more")
+    (('tokaev',), ('tokaevim', 'tokaev'), ('putin',), ())
     """
+    if word in QUERY_STOPWORDS:
+        return ()
     key = variant_key(word)
     if _CYRILLIC.search(word):
         base = case_base(key)
