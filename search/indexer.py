@@ -193,8 +193,8 @@ def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict
             live = None
         new = _new_generation_dir(root)
         try:
-            _write(new, live, articles, report, progress, prune, lock.fd)
-            _write_ledger(new, previous, articles, live is None, progress, lock.fd)
+            sigs = _write(new, live, articles, report, progress, prune, lock.fd)
+            _write_ledger(new, previous, articles, live is None, progress, lock.fd, sigs)
             new = _swap(root, new)
         except OSError as e:
             shutil.rmtree(new, ignore_errors=True)
@@ -244,7 +244,10 @@ def _new_generation_dir(root: Path) -> Path:
 
 
 def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport, progress: Progress,
-           prune: bool = False, lock_fd: Optional[int] = None) -> None:
+           prune: bool = False, lock_fd: Optional[int] = None):
+    """Tag and write the articles into the new generation; return their near-copy signatures when the
+    workers made them on the way (the pipeline), else None."""
+    sigs = None
     existing = {}
     words = spelling.read_counts(live) if live is not None else None
     if live is not None:
@@ -270,8 +273,8 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
             known_people = [t.decode("utf-8") for t in r.lexicon("person")]
     try:
         if len(articles) >= PARALLEL_WRITE_FROM and _workers() > 1:
-            counts, dropped = _pipeline(ix, writer, articles, existing, known_people, report, progress, prune,
-                                        lock_fd)
+            counts, dropped, sigs = _pipeline(ix, writer, articles, existing, known_people, report, progress,
+                                              prune, lock_fd)
         else:
             counts, dropped = _tag_and_write(ix, writer, articles, existing, known_people, report, progress,
                                              prune, lock_fd)
@@ -284,6 +287,7 @@ def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport,
             writer.cancel()
         raise
     _finish_generation(new, ix, live, new_words, report)
+    return sigs
 
 
 def _tag_and_write(ix, writer, articles: list, existing: dict, known_people: list, report: BuildReport,
@@ -336,13 +340,15 @@ def _finish_generation(new: Path, ix, live: Optional[Path], new_words: Counter, 
 
 
 def _write_ledger(new: Path, previous: Optional[Path], articles: list, fresh: bool, progress: Progress,
-                  lock_fd: Optional[int] = None) -> None:
+                  lock_fd: Optional[int] = None, sigs=None) -> None:
     """Write the new generation's ledger (search.duplicates): near-copy groups and first-indexed times.
 
     The previous generation's ledger gives the signatures and groups of the articles not read in this run
-    and every first-indexed time; `fresh` (a full rebuild) groups every article read anew.
+    and every first-indexed time; `fresh` (a full rebuild) groups every article read anew. `sigs` are the
+    articles' signatures when the indexing workers made them, else they are made here.
     """
-    sigs = _signatures(articles, progress, lock_fd)
+    if sigs is None:
+        sigs = _signatures(articles, progress, lock_fd)
     progress.start("Grouping near-copies", None)
     with windex.open_dir(str(new)).reader() as r:
         ids = r.column_reader("id")
@@ -421,11 +427,13 @@ _SHARED: dict = {}  # set before forking workers: they inherit the articles or d
 
 def _pipeline(ix, writer, articles: list, existing: dict, known_people: list, report: BuildReport,
               progress: Progress, prune: bool, lock_fd: Optional[int]) -> tuple:
-    """Tag and write `articles` in one forked process per core; return (word counts, dropped segments).
+    """Tag and write `articles` in one forked process per core; return (word counts, dropped segments,
+    near-copy signatures in input order).
 
     Each worker takes a contiguous slice of the articles (inherited, not pickled) and keeps its work to
     itself between three steps the parent sequences:
-      1. tag its articles, keep the tags (pickled: a tenth of the memory), send the people it found;
+      1. tag and sign its articles, keep the tags (pickled: a tenth of the memory), send the people it
+         found and the signatures;
       2. receive the corpus-wide spelling of each person (`tagging.unify_people`), make the documents,
          compare their hashes with the live index, write each changed one into a segment as it is made
          (`_SegmentStream`: segments of at most SEGMENT_DOCS), send what is added, updated and unchanged;
@@ -451,9 +459,10 @@ def _pipeline(ix, writer, articles: list, existing: dict, known_people: list, re
             conns.append(ours)
             procs.append(proc)
         progress.start("Tagging", n)
-        people = Counter()
-        for found in _gather(conns, done, progress):
+        people, sigs = Counter(), []
+        for found, signed in _gather(conns, done, progress):
             people.update(found)
+            sigs.append(signed)
         progress.finish()
         mapping = tagging.canonical_people(people, known_people)
         done.value = 0
@@ -483,7 +492,7 @@ def _pipeline(ix, writer, articles: list, existing: dict, known_people: list, re
         progress.finish()
         for proc in procs:
             proc.join()
-        return counts, dropped
+        return counts, dropped, np.concatenate(sigs)
     finally:
         gc.unfreeze()
         _SHARED.clear()
@@ -526,14 +535,16 @@ def _pipeline_worker(start: int, end: int, conn, lock_fd: Optional[int]) -> None
     try:
         ix, articles, existing, done = (_SHARED[k] for k in ("ix", "articles", "existing", "done"))
         kept, people = [], Counter()
+        sigs = np.zeros((end - start, duplicates.PERMUTATIONS), np.uint8)
         for i in range(start, end):
             t = tagging.tag(articles[i])
+            sigs[i - start] = duplicates.signature(articles[i].body)
             people.update(t.people)
             kept.append(pickle.dumps((t.countries, t.people, t.topics, t.evidence), pickle.HIGHEST_PROTOCOL))
             if i % 64 == 63:
                 with done.get_lock():
                     done.value += 64
-        conn.send(("ok", people))
+        conn.send(("ok", (people, sigs)))
         mapping = conn.recv()
         out = _SegmentStream(ix, done)
         updated, added, unchanged = [], 0, 0

@@ -211,3 +211,20 @@ def test_verify_finds_a_ledger_that_lost_articles(tmp_path):
     Ledger(ledger.ids[:3], ledger.sigs[:3], ledger.groups[:3], ledger.first_indexed[:3]).save(gen)
     with pytest.raises(IndexMissing, match=r"1 article\(s\) missing from the near-copy ledger \(first c1\)"):
         verify(IndexView(str(idx)))
+
+
+def test_indexing_workers_sign_articles_as_the_serial_path_does(tmp_path, monkeypatch):
+    """A large run signs articles in its tagging workers; the ledger holds the same signatures and groups."""
+    from pathlib import Path
+    from search import indexer
+    words = "water river glacier drought pipeline gas oil border trade summit minister farmer".split()
+    recs = [{"id": f"w{i}", "title": f"Story {i}", "body": " ".join(words[(i * 5 + k) % 12] for k in range(30 + i % 9))}
+            for i in range(60)]
+    recs.append(dict(recs[7], id="w7-copy"))
+    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 20)
+    build_index([str(write_jsonl(tmp_path / "w.jsonl", recs))], str(tmp_path / "index"))
+    ledger = Ledger.load(Path(current_generation(str(tmp_path / "index"))))
+    at = {i: n for n, i in enumerate(ledger.ids)}
+    for r in recs:
+        assert np.array_equal(ledger.sigs[at[r["id"]]], signature(r["body"]))
+    assert ledger.groups[at["w7-copy"]] == ledger.groups[at["w7"]] != ""
