@@ -21,6 +21,9 @@ FIRST_IN_TITLE = 6
 PASSING_PART = 0.5  # the last half of the body
 PASSING_FLOOR = LEAD_CHARS  # never in the lead
 PASSING_RATIO = 4
+# a short item (fewer words than this, a wire brief) names what it is about in its headline and lead: a
+# passing mention anywhere in its body is dropped (README: Tagging, where the figures of 90 to 160 words are)
+SHORT_ITEM_WORDS = 120
 
 
 def read_table(name: str, columns: int) -> list:
@@ -225,26 +228,46 @@ def salience_order(mentions: dict) -> list:
     return [v for v, _ in sorted(mentions.items(), key=key)]
 
 
-def drop_passing(mentions: dict, body_length: int, firm=frozenset()) -> dict:
-    """Drop passing mentions: a value named once, in the body past the lead and in its last PASSING_PART,
-    when another value scores PASSING_RATIO times as much (the article is mainly about that one).
+def short_item(body: str) -> bool:
+    """Tell whether a body has fewer than SHORT_ITEM_WORDS words (split at white space; only the first
+    SHORT_ITEM_WORDS are split, so a long body costs no more than a short one).
+
+    >>> short_item("A brief item. " * 10), short_item("A longer story. " * 100)
+    (True, False)
+    """
+    return len(body.split(maxsplit=SHORT_ITEM_WORDS - 1)) < SHORT_ITEM_WORDS
+
+
+def drop_passing(mentions: dict, body: str, firm=frozenset()) -> dict:
+    """Drop passing mentions: a value named once, only in the body, when another value scores PASSING_RATIO
+    times as much (the article is mainly about that one). Such a mention is dropped when it is late (past
+    the lead and in the body's last PASSING_PART) and not in `firm` (the late mentions kept anyway, ranked
+    last by salience); in a short item (a wire brief, see short_item: asked only when it decides) it is
+    dropped wherever it stands, `firm` or not: a brief names what it is about in its headline and lead.
 
     >>> ms = {"A": [Mention("A", "title", 0)], "B": [Mention("B", "body", 900)]}
-    >>> list(drop_passing(ms, 1000))
+    >>> list(drop_passing(ms, "A story. " * 111))  # 999 characters, 222 words: late
     ['A']
-    >>> list(drop_passing(ms, 3000))  # in the middle of a long story: kept
+    >>> list(drop_passing(ms, "A story. " * 333))  # in the middle of a long story: kept
     ['A', 'B']
+    >>> list(drop_passing(ms, "A story." + " " * 2000))  # anywhere in a short item: dropped
+    ['A']
     """
     if len(mentions) < 2:
         return mentions
     scores = salience(mentions)
     top = max(scores.values())
-    late = max(PASSING_FLOOR, (1 - PASSING_PART) * body_length)
+    late = max(PASSING_FLOOR, (1 - PASSING_PART) * len(body))
+    short = None
     out = {}
     for value, ms in mentions.items():
-        if (len(ms) == 1 and ms[0].field == "body" and ms[0].offset >= late and ms[0] not in firm
-                and top >= PASSING_RATIO * scores[value]):
-            continue
+        if len(ms) == 1 and ms[0].field == "body" and top >= PASSING_RATIO * scores[value]:
+            if ms[0].offset >= late and ms[0] not in firm:
+                continue
+            if short is None:
+                short = short_item(body)
+            if short:
+                continue
         out[value] = ms
     return out
 
@@ -268,5 +291,5 @@ def new_mentions() -> dict:
     return defaultdict(list)
 
 
-__all__ = ["Mention", "read_table", "compile_patterns", "find", "salience", "salience_order", "drop_passing",
-           "fold_key", "evidence", "new_mentions"]
+__all__ = ["Mention", "read_table", "compile_patterns", "find", "salience", "salience_order", "short_item",
+           "drop_passing", "fold_key", "evidence", "new_mentions"]
