@@ -292,29 +292,46 @@ def test_a_passing_mention_by_name_is_ranked_last_or_dropped_when_asked():
         CountryTagger.load(passing="sometimes")
 
 
-def test_a_passing_mention_in_a_short_item_is_dropped_wherever_it_stands():
+def test_a_passing_mention_after_a_short_items_lead_is_dropped():
     # the same closing sentence ends a wire brief of 84 words: a brief names what it is about in its lead
     brief = WIRE_ITEM + "The central bank's governor flew to Luxembourg."
     assert len(brief.split()) < 120 and brief.index("Luxembourg") > 400  # short, and past the lead
     assert countries(brief, "Kazakhstan Raises Rates") == ["Kazakhstan"]
-    # ... and in its lead, when the item is about another country (named first in its headline, twice in its body)
-    lead = ("The Bank of Japan raised its discount rate to 3 pct, its governor told reporters in Luxembourg. "
-            "Japan's commercial banks are expected to raise their lending rates this week.")
-    assert countries(lead, "Japan Raises Rates") == ["Japan"]
-    assert countries(lead * 8, "Japan Raises Rates") == ["Japan", "Luxembourg"]  # repeated: no passing mention
+    # after the first sentence, not only late in the item ...
+    assert countries("The Bank of Japan raised its discount rate to 3 pct. Its governor told reporters in Luxembourg "
+                     "that Japan's commercial banks would raise their lending rates this week.",
+                     "Japan Raises Rates") == ["Japan"]
+    # ... but a country the lead names stays, ranked last
+    assert countries("The Bank of Japan raised its discount rate to 3 pct, its governor told reporters in Luxembourg. "
+                     "Japan's commercial banks are expected to raise their lending rates this week.",
+                     "Japan Raises Rates") == ["Japan", "Luxembourg"]
+    assert countries("President Kassym-Jomart Tokayev of Kazakhstan met Shavkat Mirziyoyev in Tashkent, Uzbekistan.",
+                     "Tokayev visits Tashkent") == ["Uzbekistan", "Kazakhstan"]
+    # a full stop after an initial or an abbreviation does not end the lead
+    title = "Uzbekistan Buys Locomotives"
+    assert countries("Uzbek railways said on Monday that a U.S. maker will deliver 40 locomotives built in Canada by "
+                     "December. The contract was signed in Tashkent.", title) == ["Uzbekistan", "United States", "Canada"]
+    assert countries("Uzbek railways said on Monday that a maker will deliver 40 locomotives by December. They were "
+                     "built in Canada. The contract was signed in Tashkent.", title) == ["Uzbekistan"]
     # a country the brief names twice, or in its headline, or beside another it is not mainly about, stays
     assert countries(brief + " He returns from Luxembourg on Friday.", "Kazakhstan Raises Rates") == [
         "Kazakhstan", "Luxembourg"]
     assert countries(brief, "Kazakhstan Raises Rates, Governor in Luxembourg") == ["Kazakhstan", "Luxembourg"]
-    assert countries("Kazakhstan and Japan signed a trade agreement on Monday.") == ["Kazakhstan", "Japan"]
+    assert countries("Kazakhstan signed a trade agreement on Monday. Japan signed it too.") == ["Kazakhstan", "Japan"]
 
 
-def test_a_short_item_has_fewer_than_120_words():
-    from search.tagging.gazetteer import short_item
+def test_a_short_item_has_fewer_than_120_words_and_its_lead_is_its_first_sentence():
+    from search.tagging.gazetteer import lead_end, short_item
     assert short_item("word " * 119) is True
     assert short_item("word " * 120) is False
     assert short_item("") is True
     assert short_item("  word\n\tword  ") is True
+    body = "Acme Inc. of the U.S. said Mr. Smith resigned. Its shares fell."
+    assert body[:lead_end(body)] == "Acme Inc. of the U.S. said Mr. Smith resigned"
+    assert lead_end("Shares fell! Then rose.") == len("Shares fell")
+    assert lead_end("Profits rose 5 pct\n    in the year. Sales fell.") == len("Profits rose 5 pct")  # wire paragraphs
+    assert lead_end("Profits rose.\n\nSales fell.") == len("Profits rose")
+    assert lead_end("profits rose. sales fell") == len("profits rose. sales fell")  # no capital: one sentence
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -464,8 +481,8 @@ def test_reuters_development_split_figures():
     out = measure.measure(str(corpus), ablation=False)
     c, p = out["countries"], out["people"]
     # measured: README, Tagging; floors a little below
-    assert (c["recall"], c["first"], c["precision"]) >= (0.88, 0.80, 0), c
-    assert c["precision"] >= 0.75, c  # the target (measured 0.761)
+    assert (c["recall"], c["first"], c["precision"]) >= (0.89, 0.80, 0), c
+    assert c["precision"] >= 0.75, c  # the target (measured 0.753)
     assert p["recall"] >= 0.94, p
 
 

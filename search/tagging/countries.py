@@ -24,8 +24,8 @@ Context rules:
     listings ("Tokheim Corp <TOK>"), gives the country of the `<TICKER>` row.
 Salience: see gazetteer.salience_order; a passing mention (named once, only in the body, in an article
 mainly about another country) is dropped when it is late in the body and no hand-kept form names it, kept
-and ranked last when one does, and dropped wherever it stands in a short item, a wire brief of fewer than
-120 words (gazetteer.drop_passing, gazetteer.short_item).
+and ranked last when one does, and dropped after the first sentence of a short item, a wire brief of fewer
+than 120 words (gazetteer.drop_passing, short_item, lead_end).
 Language names ("the Russian language") count as mentions of the country (README: Tagging).
 """
 from __future__ import annotations
