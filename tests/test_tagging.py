@@ -258,9 +258,20 @@ def test_new_york_across_a_line_break():
     assert countries("Talks in New\nYork resumed.") == ["United States"]
 
 
+WIRE_ITEM = ("Kazakhstan's central bank raised its base rate by half a point to 16.5 pct on Monday, "
+             "citing inflation that has stayed above its target band since the autumn.\n"
+             "The National Bank of Kazakhstan said consumer prices rose 9.4 pct in the year to March, "
+             "driven by food and fuel, and that it expected inflation to slow in the second half.\n"
+             "Analysts in Almaty had expected the move after the tenge fell to a record low last month. ")
+STORY_MIDDLE = ("The bank's board will meet again in June. Its statement said that lending to households had "
+                "grown faster than incomes for a third year, that the budget deficit was narrowing and that "
+                "oil output was on course for a record. Economists at two local brokerages said the rise was "
+                "smaller than markets feared, and bond yields fell after the decision. Exporters, who have "
+                "gained from the weak tenge, said they hoped the rate would not rise again this year. ")
+
+
 def _long_story(ending):
-    lead = ("Kazakhstan raised its base rate on Monday, the National Bank of Kazakhstan said. " * 6)
-    return lead + "Analysts in Kazakhstan expect a pause. " * 4 + ending
+    return WIRE_ITEM + STORY_MIDDLE + ending
 
 
 def test_a_passing_mention_of_a_derived_or_market_form_is_dropped():
@@ -274,10 +285,53 @@ def test_a_passing_mention_of_a_derived_or_market_form_is_dropped():
 def test_a_passing_mention_by_name_is_ranked_last_or_dropped_when_asked():
     from search.tagging.countries import CountryTagger
     article = art(_long_story("The central bank's governor flew to Luxembourg."), "Kazakhstan Raises Rates")
+    assert len(article.body.split()) >= 120  # a story, not a brief
     assert countries(article.body, article.title) == ["Kazakhstan", "Luxembourg"]
     assert CountryTagger.load(passing="all").tag(article)[0] == ["Kazakhstan"]
     with pytest.raises(ValueError):
         CountryTagger.load(passing="sometimes")
+
+
+def test_a_passing_mention_after_a_short_items_lead_is_dropped():
+    # the same closing sentence ends a wire brief of 84 words: a brief names what it is about in its lead
+    brief = WIRE_ITEM + "The central bank's governor flew to Luxembourg."
+    assert len(brief.split()) < 120 and brief.index("Luxembourg") > 400  # short, and past the lead
+    assert countries(brief, "Kazakhstan Raises Rates") == ["Kazakhstan"]
+    # after the first sentence, not only late in the item ...
+    assert countries("The Bank of Japan raised its discount rate to 3 pct. Its governor told reporters in Luxembourg "
+                     "that Japan's commercial banks would raise their lending rates this week.",
+                     "Japan Raises Rates") == ["Japan"]
+    # ... but a country the lead names stays, ranked last
+    assert countries("The Bank of Japan raised its discount rate to 3 pct, its governor told reporters in Luxembourg. "
+                     "Japan's commercial banks are expected to raise their lending rates this week.",
+                     "Japan Raises Rates") == ["Japan", "Luxembourg"]
+    assert countries("President Kassym-Jomart Tokayev of Kazakhstan met Shavkat Mirziyoyev in Tashkent, Uzbekistan.",
+                     "Tokayev visits Tashkent") == ["Uzbekistan", "Kazakhstan"]
+    # a full stop after an initial or an abbreviation does not end the lead
+    title = "Uzbekistan Buys Locomotives"
+    assert countries("Uzbek railways said on Monday that a U.S. maker will deliver 40 locomotives built in Canada by "
+                     "December. The contract was signed in Tashkent.", title) == ["Uzbekistan", "United States", "Canada"]
+    assert countries("Uzbek railways said on Monday that a maker will deliver 40 locomotives by December. They were "
+                     "built in Canada. The contract was signed in Tashkent.", title) == ["Uzbekistan"]
+    # a country the brief names twice, or in its headline, or beside another it is not mainly about, stays
+    assert countries(brief + " He returns from Luxembourg on Friday.", "Kazakhstan Raises Rates") == [
+        "Kazakhstan", "Luxembourg"]
+    assert countries(brief, "Kazakhstan Raises Rates, Governor in Luxembourg") == ["Kazakhstan", "Luxembourg"]
+    assert countries("Kazakhstan signed a trade agreement on Monday. Japan signed it too.") == ["Kazakhstan", "Japan"]
+
+
+def test_a_short_item_has_fewer_than_120_words_and_its_lead_is_its_first_sentence():
+    from search.tagging.gazetteer import lead_end, short_item
+    assert short_item("word " * 119) is True
+    assert short_item("word " * 120) is False
+    assert short_item("") is True
+    assert short_item("  word\n\tword  ") is True
+    body = "Acme Inc. of the U.S. said Mr. Smith resigned. Its shares fell."
+    assert body[:lead_end(body)] == "Acme Inc. of the U.S. said Mr. Smith resigned"
+    assert lead_end("Shares fell! Then rose.") == len("Shares fell")
+    assert lead_end("Profits rose 5 pct\n    in the year. Sales fell.") == len("Profits rose 5 pct")  # wire paragraphs
+    assert lead_end("Profits rose.\n\nSales fell.") == len("Profits rose")
+    assert lead_end("profits rose. sales fell") == len("profits rose. sales fell")  # no capital: one sentence
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -428,7 +482,7 @@ def test_reuters_development_split_figures():
     c, p = out["countries"], out["people"]
     # measured: README, Tagging; floors a little below
     assert (c["recall"], c["first"], c["precision"]) >= (0.89, 0.80, 0), c
-    assert c["precision"] >= 0.73, c
+    assert c["precision"] >= 0.75, c  # the target (measured 0.753)
     assert p["recall"] >= 0.94, p
 
 

@@ -22,8 +22,10 @@ Context rules:
   - a ticker in angle brackets or parentheses gives its exchange's country (<VOWG.F> Germany, <CAWL.L>
     the United Kingdom); a bare ticker in angle brackets after a company's name, as wire copy writes US
     listings ("Tokheim Corp <TOK>"), gives the country of the `<TICKER>` row.
-Salience: see gazetteer.salience_order; a passing mention (named once, late in the body, in an article
-mainly about another country) is dropped (gazetteer.drop_passing).
+Salience: see gazetteer.salience_order; a passing mention (named once, only in the body, in an article
+mainly about another country) is dropped when it is late in the body and no hand-kept form names it, kept
+and ranked last when one does, and dropped after the first sentence of a short item, a wire brief of fewer
+than 120 words (gazetteer.drop_passing, short_item, lead_end).
 Language names ("the Russian language") count as mentions of the country (README: Tagging).
 """
 from __future__ import annotations
@@ -220,7 +222,7 @@ class CountryTagger:
             mentions[country].append(mention)
         self._markets(article, mentions)
         other = _OtherUse(article, {id(m): kind for _, m, _, kind in found}, in_company, self.firm_kinds)
-        mentions = drop_passing(mentions, len(article.body), other.firm)
+        mentions = drop_passing(mentions, article.body, other.firm)
         order = salience_order(mentions)
         # a country named only as a currency, a listing, an accord or a company (uses.py) is no value,
         # unless the article names no other

@@ -21,6 +21,14 @@ FIRST_IN_TITLE = 6
 PASSING_PART = 0.5  # the last half of the body
 PASSING_FLOOR = LEAD_CHARS  # never in the lead
 PASSING_RATIO = 4
+# a short item (fewer words than this, a wire brief) names what it is about in its headline and lead: a
+# passing mention after its lead is dropped (README: Tagging, with the figures of 90 to 200 words)
+SHORT_ITEM_WORDS = 120
+# the lead of a short item ends at its first full stop, ! or ? before a capital or digit, or its first paragraph
+# break; a full stop after an initial (U.S., J.) or one of these abbreviations ends no sentence
+SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(]?[A-Z0-9])|\n\s*\n|\n[ \t]+")
+ABBREVIATIONS = frozenset("mr mrs ms dr st co corp inc ltd plc cie jr sr no gen gov sen rep jan feb mar apr jun jul "
+                          "aug sep sept oct nov dec vs ave bros pty mt ft lt col capt sgt prof rev messrs dept".split())
 
 
 def read_table(name: str, columns: int) -> list:
@@ -225,26 +233,69 @@ def salience_order(mentions: dict) -> list:
     return [v for v, _ in sorted(mentions.items(), key=key)]
 
 
-def drop_passing(mentions: dict, body_length: int, firm=frozenset()) -> dict:
-    """Drop passing mentions: a value named once, in the body past the lead and in its last PASSING_PART,
-    when another value scores PASSING_RATIO times as much (the article is mainly about that one).
+def short_item(body: str) -> bool:
+    """Tell whether a body has fewer than SHORT_ITEM_WORDS words (split at white space; only the first
+    SHORT_ITEM_WORDS are split, so a long body costs no more than a short one).
+
+    >>> short_item("A brief item. " * 10), short_item("A longer story. " * 100)
+    (True, False)
+    """
+    return len(body.split(maxsplit=SHORT_ITEM_WORDS - 1)) < SHORT_ITEM_WORDS
+
+
+def lead_end(body: str) -> int:
+    """The offset where a body's lead ends: its first sentence or paragraph (the whole body when it has one).
+
+    >>> body = "Tokheim Corp of the U.S. said profits rose. Its unit in Mexico gained."
+    >>> body[:lead_end(body)]
+    'Tokheim Corp of the U.S. said profits rose'
+    >>> lead_end("Profits rose 5 pct\\n    in the year.") == len("Profits rose 5 pct")
+    True
+    """
+    for m in SENTENCE_END.finditer(body):
+        start = m.start()
+        if body[start] == ".":
+            word = body[max(0, start - 20):start].rsplit(None, 1)[-1:] or [""]
+            last = word[0].rsplit(".", 1)[-1].lstrip("(\"'<")
+            if len(last) <= 1 or last.lower() in ABBREVIATIONS:
+                continue
+        return start
+    return len(body)
+
+
+def drop_passing(mentions: dict, body: str, firm=frozenset()) -> dict:
+    """Drop passing mentions: a value named once, only in the body, when another value scores PASSING_RATIO
+    times as much (the article is mainly about that one). Such a mention is dropped when it is late (past
+    the lead and in the body's last PASSING_PART) and not in `firm` (the late mentions kept anyway, ranked
+    last by salience); in a short item (a wire brief, see short_item) it is dropped, `firm` or not, anywhere
+    after the first sentence (lead_end): a brief names what it is about in its headline and lead. The length
+    and the lead are found only when they decide.
 
     >>> ms = {"A": [Mention("A", "title", 0)], "B": [Mention("B", "body", 900)]}
-    >>> list(drop_passing(ms, 1000))
+    >>> list(drop_passing(ms, "A story. " * 111))  # 999 characters, 222 words: late
     ['A']
-    >>> list(drop_passing(ms, 3000))  # in the middle of a long story: kept
+    >>> list(drop_passing(ms, "A story. " * 333))  # in the middle of a long story: kept
+    ['A', 'B']
+    >>> list(drop_passing(ms, "A story. The end." + " " * 2000))  # after a short item's first sentence: dropped
+    ['A']
+    >>> list(drop_passing(ms, "A story" + " " * 2000))  # in a short item's one sentence: kept
     ['A', 'B']
     """
     if len(mentions) < 2:
         return mentions
     scores = salience(mentions)
     top = max(scores.values())
-    late = max(PASSING_FLOOR, (1 - PASSING_PART) * body_length)
+    late = max(PASSING_FLOOR, (1 - PASSING_PART) * len(body))
+    lead = None  # where a short item's lead ends; -1 for a long story
     out = {}
     for value, ms in mentions.items():
-        if (len(ms) == 1 and ms[0].field == "body" and ms[0].offset >= late and ms[0] not in firm
-                and top >= PASSING_RATIO * scores[value]):
-            continue
+        if len(ms) == 1 and ms[0].field == "body" and top >= PASSING_RATIO * scores[value]:
+            if ms[0].offset >= late and ms[0] not in firm:
+                continue
+            if lead is None:
+                lead = lead_end(body) if short_item(body) else -1
+            if 0 <= lead <= ms[0].offset:
+                continue
         out[value] = ms
     return out
 
@@ -268,5 +319,5 @@ def new_mentions() -> dict:
     return defaultdict(list)
 
 
-__all__ = ["Mention", "read_table", "compile_patterns", "find", "salience", "salience_order", "drop_passing",
-           "fold_key", "evidence", "new_mentions"]
+__all__ = ["Mention", "read_table", "compile_patterns", "find", "salience", "salience_order", "short_item",
+           "lead_end", "drop_passing", "fold_key", "evidence", "new_mentions"]
