@@ -109,6 +109,7 @@ def _seeds(view: IndexView, queries: list, tuning: Tuning) -> float:
 
 
 def _latency(view: IndexView, mix: list, tuning: Tuning) -> dict:
+    view.warm()  # as `serve` does after opening (once per view: later rows find it done)
     for q in mix[:20]:  # warm-up, uncounted
         _ask(view, q, tuning)
     ms = []
