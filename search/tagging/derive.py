@@ -59,7 +59,7 @@ CURRENCY_WORDS = {
     "lei", "leu", "manat", "rial", "rials", "lari", "balboa", "gourde", "metical", "cordoba",
 }
 # plural forms that are not the word plus "s" (an ISO name's last word -> its plurals)
-PLURALS = {"yen": [], "yuan": [], "tenge": [], "won": [], "baht": [], "rand": ["rand", "rands"],
+PLURALS = {"yen": [], "tenge": [], "won": [], "baht": [], "rand": ["rand", "rands"],
            "real": ["reais"], "lira": ["liras"], "som": ["soms"], "sum": ["sums", "soum", "soums"],
            "somoni": [], "kip": [], "tugrik": ["tugriks", "tughrik"], "riel": ["riels"],
            "ruble": ["rubles", "rouble", "roubles"], "hryvnia": ["hryvnias", "hryvnas", "hryvnya"],

@@ -31,7 +31,6 @@ import json
 import random
 import sys
 import time
-from pathlib import Path
 
 from ..models import Article
 from .countries import SOURCES, CountryTagger
