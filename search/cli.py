@@ -71,6 +71,7 @@ class BarProgress(Progress):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="casearch", prog_name="casearch", message="%(prog)s %(version)s")
 def main():
     """casearch: full-text search for a newsroom's archive.
 

@@ -11,7 +11,8 @@ from typing import Optional
 
 from .errors import BadSetting
 
-# the project root: seeds/ and index/ are relative to it by default
+# the project root in a checkout (the benchmark starts `python -m search` there); the default seeds/ and index/
+# are relative to the working directory, never to the installed package
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,9 +27,9 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("index_dir", str(ROOT / "index"), "CASEARCH_INDEX",
+    Setting("index_dir", "index", "CASEARCH_INDEX",
             "Folder of the index (every command's --index-dir wins over it)."),
-    Setting("seeds_dir", str(ROOT / "seeds"), "CASEARCH_SEEDS",
+    Setting("seeds_dir", "seeds", "CASEARCH_SEEDS",
             "What `casearch index` reads when given no path."),
     Setting("host", "127.0.0.1", "CASEARCH_HOST", "Address `casearch serve` binds to."),
     Setting("port", 8000, "CASEARCH_PORT", "Port `casearch serve` listens on.", 1, 65535),

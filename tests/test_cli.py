@@ -87,6 +87,23 @@ def test_index_dir_from_environment(tmp_path):
     assert r.returncode == 0 and (tmp_path / "envidx" / "CURRENT").exists()
 
 
+def test_default_paths_are_relative_to_the_working_directory(tmp_path):
+    """seeds/ and index/ are the working directory's, never the installed package's (a wheel is the same)."""
+    import shutil
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    env = {k: v for k, v in os.environ.items() if k not in ("CASEARCH_INDEX", "CASEARCH_SEEDS")}
+    r = subprocess.run([sys.executable, "-m", "search", "index"], env=env, capture_output=True, text=True,
+                       cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "index" / "CURRENT").exists()
+    assert "29 added" in r.stderr
+
+
+def test_version(runner):
+    r = runner.invoke(main, ["--version"])
+    assert r.exit_code == 0 and r.output == "casearch 0.1.0\n"
+
+
 def test_pipeline_runs_with_an_empty_nltk_data(tmp_path):
     """NLTK's data packages cannot be downloaded: nothing may need them."""
     empty = tmp_path / "nltk_data"
