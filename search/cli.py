@@ -413,7 +413,8 @@ def serve_cmd(host, port, threads, index_dir):
     host = host or config.get("host")
     port = port or config.get("port")
     app = create_app({"INDEX_DIR": _index_dir(index_dir)})
-    click.echo(f"Serving casearch on http://{host}:{port}/ (index {_index_dir(index_dir)}); Ctrl-C stops",
+    click.echo(f"Serving casearch on http://{host}:{port}/ (index {Path(_index_dir(index_dir)).resolve()}); "
+               f"Ctrl-C stops",
                err=True)
     waitress.serve(app, host=host, port=port, threads=threads or config.get("threads"), ident="casearch",
                    max_request_body_size=1024 * 1024, _quiet=True)
