@@ -9,7 +9,7 @@ This module holds data only: no index access, no scoring.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Optional
 
 TEXT = ("title", "body", "tags")  # the fields a word is searched in unless the query names one
@@ -92,10 +92,8 @@ class Parsed:
     notices: tuple = ()
     corrections: tuple = ()  # (typed word, corrected word) pairs: the basis of "did you mean"
     suggestion: Optional[str] = None
-    extra: dict = field(default_factory=dict, compare=False)  # parser's side notes (tests, explain)
 
     def fall_back(self) -> "Parsed":
-        from dataclasses import replace
         return replace(self, query=self.fallback, fallback=None)
 
     def highlight_terms(self) -> frozenset:

@@ -193,10 +193,6 @@ class _Parser:
     def _peek(self):
         return self.tokens[self.i] if self.i < len(self.tokens) else None
 
-    def _is(self, tok, kind: str, text: Optional[str] = None) -> bool:
-        return tok is not None and tok.lastgroup is not None and tok.group(kind) is not None and (
-            text is None or tok.group(kind) == text)
-
     def _sequence(self, top: bool = False, fields=None):
         items = []
         while True:
@@ -290,7 +286,6 @@ class _Parser:
             if tok.group("phrase"):
                 value = tok.group("phrase")[1:-1]
             elif tok.group("open"):  # person:(Tokayev OR Putin): each word a value
-                value = None
                 values = []
                 while self._peek() is not None and not self._peek().group("close"):
                     t = self._peek()

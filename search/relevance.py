@@ -317,13 +317,9 @@ class Relevance(Positions):
             if i < ids.size and ids[i] == docnum:
                 parts.append({"kind": "feedback", "word": w.text, "idf": round(idf, 4),
                               "score": float(sc[i] * weight)})
-        if self.t.proximity > 0:
-            got = self.proximity(node, np.array([docnum]), per_pair=True)
-            rank = None
-            if got is not None:
-                _, per = got
-                rank = per
-            for a, b, p in rank or ():
+        got = self.proximity(node, np.array([docnum]), per_pair=True) if self.t.proximity > 0 else None
+        if got is not None:
+            for a, b, p in got[1]:
                 if p[0] > 0:
                     parts.append({"kind": "proximity", "words": [a.text, b.text], "score": float(p[0])})
         total = sum(p["score"] for p in parts)

@@ -562,7 +562,6 @@ class IndexView:
         self._first_indexed: Optional[dict] = None
         self._speller: Optional[Speller] = None
         self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
-        self._ranker = None
         self._relevance: dict = {}
         self._maps = []  # the segment files preload mapped, kept open for the life of the view
         self._stop = threading.Event()
@@ -588,16 +587,6 @@ class IndexView:
                 if got is None:
                     got = self._relevance[tuning] = Relevance(self, tuning)
         return got
-
-    @property
-    def ranker(self):
-        """The numpy BM25F ranker of this generation (search.ranking), built on first use."""
-        if self._ranker is None:
-            from .ranking import Ranker
-            with self._cache_lock:
-                if self._ranker is None:
-                    self._ranker = Ranker(self, BM25_K1, BM25_B)
-        return self._ranker
 
     def warm(self, limit: int = WARM_WORDS, preload_mb: Optional[int] = None) -> int:
         """Preload the index (see preload; `preload_mb` defaults to the preload_mb setting), then prime the

@@ -120,6 +120,12 @@ def test_facet_fields_resolve_to_canonical_values(tagged_view, q, facet, values,
     assert res.suggestion is None and res.notices == ()
 
 
+def test_facet_field_with_several_values(tagged_view):
+    assert parse_query("person:(Tokayev OR Japarov)", lexicon=tagged_view).query.children == (
+        Facet("person", ("Kassym-Jomart Tokayev",)), Facet("person", ("Sadyr Japarov",)))
+    assert ids(tagged_view, "person:(Tokayev OR Japarov)") == ["t3", "t2", "t1"]
+
+
 def test_facet_field_with_words(tagged_view):
     assert ids(tagged_view, "person:Tokayev trade") == ["t2"]
     assert ids(tagged_view, "person:Tokayev -country:uzbekistan") == ["t1"]

@@ -1,14 +1,15 @@
-"""The numpy BM25F ranker (search/ranking.py) agrees with whoosh's own scoring."""
+"""The reading of the index (postings, weights, positions, phrases, lengths) agrees with whoosh's: a BM25F
+ranker built on it (tests/bm25_reference.py) gives whoosh's own scores and order."""
 import numpy as np
 import pytest
 from whoosh import query as wq
 
 from search import indexer
 from search.indexer import build_index
-from search.ranking import Unsupported
 from search import view as view_module
 from search.view import IndexView
 
+from .bm25_reference import Ranker, Unsupported
 from .conftest import write_jsonl
 
 WORDS = "water river glacier drought pipeline gas oil border trade summit minister farmer".split()
@@ -43,6 +44,12 @@ def view(tmp_path_factory, request):
 
 
 T = wq.Term
+
+
+def ranker(view):
+    if not hasattr(view, "_reference"):
+        view._reference = Ranker(view, view_module.BM25_K1, view_module.BM25_B)
+    return view._reference
 # bodies cycle through WORDS five apart: "water gas minister drought trade river oil farmer pipeline summit
 # glacier border water ..." (terms are stems: minister -> minist)
 PHRASES = [wq.Phrase("body", ["water", "gas"]), wq.Phrase("body", ["gas", "minist", "drought"]),
@@ -66,7 +73,7 @@ def test_phrase_cases_match_documents(view, q):
     wq.And([wq.Phrase("body", ["oil", "farmer"]), T("body", "water")]),
 ])
 def test_same_top_and_scores_as_whoosh(view, q):
-    ours = view.ranker.top(q, view.live.copy(), 0, 20)
+    ours = ranker(view).top(q, view.live.copy(), 0, 20)
     theirs = [(h.docnum, h.score) for h in view.searcher.search(q, limit=20)]
     assert [d for d, _ in ours] == [d for d, _ in theirs]
     assert np.allclose([s for _, s in ours], [s for _, s in theirs])
@@ -81,30 +88,30 @@ def test_disjunction_max_takes_the_best_term_per_document(view):
         for h in view.searcher.search(term, limit=None):
             per[h.docnum] = max(per.get(h.docnum, 0.0), h.score)
     expected = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
-    ours = view.ranker.top(wq.DisjunctionMax([a, b]), view.live.copy(), 0, 15)
+    ours = ranker(view).top(wq.DisjunctionMax([a, b]), view.live.copy(), 0, 15)
     assert [d for d, _ in ours] == [d for d, _ in expected]
     assert np.allclose([s for _, s in ours], [s for _, s in expected])
 
 
 def test_allowed_mask_and_paging(view):
     q = T("body", "water")
-    full = view.ranker.top(q, view.live.copy(), 0, 30)
-    assert view.ranker.top(q, view.live.copy(), 10, 20) == full[10:20]
+    full = ranker(view).top(q, view.live.copy(), 0, 30)
+    assert ranker(view).top(q, view.live.copy(), 10, 20) == full[10:20]
     allowed = np.zeros(view.n, dtype=bool)
     allowed[[d for d, _ in full[5:8]]] = True
-    assert view.ranker.top(q, allowed, 0, 10) == full[5:8]
+    assert ranker(view).top(q, allowed, 0, 10) == full[5:8]
 
 
 def test_ranges_are_left_to_whoosh(view):
     with pytest.raises(Unsupported):
-        view.ranker.top(wq.TermRange("date", "2020-01-01", "2021-01-01"), view.live.copy(), 0, 10)
+        ranker(view).top(wq.TermRange("date", "2020-01-01", "2021-01-01"), view.live.copy(), 0, 10)
 
 
 def test_lengths_read_in_bulk_equal_whooshs_per_document_lengths(view):
     reader = view.searcher.reader()
     for field in ("title", "body", "tags"):
         expected = [reader.doc_field_length(d, field) or 1 for d in range(view.n)]
-        assert view.ranker.lengths[field].tolist() == [float(x) for x in expected]
+        assert ranker(view).lengths[field].tolist() == [float(x) for x in expected]
 
 
 def test_live_mask_is_whooshs_set_of_undeleted_documents(view):
