@@ -27,7 +27,7 @@ from . import analysis
 from .models import FACETS
 from .nodes import TEXT, All, Any, AtLeast, Every, Facet, Near, Not, Parsed, Phrase, Word
 from .tuning import DEFAULT, Tuning
-from .variants import alternatives, candidates
+from .variants import alternatives, candidates, keys_if_they_add, looks_like_name, one_letter_apart
 
 MAX_PREFIX_TERMS = 64
 
@@ -365,13 +365,13 @@ class _Parser:
         lex = self.lexicon
         if lex is not None and correct and not any(lex.has_term(t) for t in alts):
             fixed = lex.correct(piece)
-            if fixed and self.long and not _one_letter_apart(piece, fixed):
+            if fixed and self.long and not one_letter_apart(piece, fixed):
                 fixed = None
             if fixed:
                 self.corrections[piece] = fixed
                 alts = alternatives(fixed, self.tuning.variant_keys)
-        if lex is not None and not _looks_like_name(raw):
-            alts = _keys_if_they_add(alts, lex)
+        if lex is not None and not looks_like_name(raw):
+            alts = keys_if_they_add(alts, lex)
         return Word(piece, alts, fields)
 
     def _prefix(self, typed: str, fields) -> Optional[Word]:
@@ -398,35 +398,6 @@ def _balanced(text: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
-
-
-def _looks_like_name(raw: str) -> bool:
-    """A word typed with a capital or in Cyrillic: its name keys are always searched."""
-    return raw[:1].isupper() or bool(analysis._CYRILLIC.search(raw))
-
-
-def _keys_if_they_add(alts: tuple, lexicon) -> tuple:
-    """A lower-case word's terms without its name keys, unless a key is in more articles than the word's
-    stems: "tokaev" keeps ~tokaev (Tokayev, Токаев), "thin" drops ~tin (Tin, Thin) and "chat" ~cat."""
-    keys = [t for t in alts if t.startswith(analysis.VARIANT_MARK)]
-    if not keys:
-        return alts
-    stems = [t for t in alts if not t.startswith(analysis.VARIANT_MARK)]
-    if max(map(lexicon.doc_frequency, keys)) > max(map(lexicon.doc_frequency, stems), default=0):
-        return alts
-    return tuple(stems)
-
-
-def _one_letter_apart(a: str, b: str) -> bool:
-    """Whether one word is the other with one letter more (prospcts, prospects; analysius, analysis).
-
-    >>> _one_letter_apart("prospcts", "prospects"), _one_letter_apart("processors", "professors")
-    (True, False)
-    """
-    if abs(len(a) - len(b)) != 1:
-        return False
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _spannable(node) -> bool:

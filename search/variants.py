@@ -1,8 +1,10 @@
 """What a typed word or name stands for in the index: its terms, name keys, aliases, facet values.
 
 In: a folded word (or a facet name as a person types it) and, for facet values, the lexicon (an open
-IndexView). Out: index terms (`alternatives`) or canonical facet values (`candidates`). The alias groups
-live in data/aliases.txt (read once). Used by `parsing`; it does not parse query syntax.
+IndexView). Out: index terms (`alternatives`, trimmed of name keys that would only add other words by
+`keys_if_they_add`), canonical facet values (`candidates`), and whether a correction is a one-letter slip
+(`one_letter_apart`). The alias groups live in data/aliases.txt (read once). Used by `parsing` and the
+dossiers; it does not parse query syntax.
 """
 from __future__ import annotations
 
@@ -91,3 +93,32 @@ def _tables(view, facet: str) -> dict:
                 got["surname"].setdefault(name_key(v.split()[-1]), []).append(v)
         cache[facet] = got
     return got
+
+
+def looks_like_name(raw: str) -> bool:
+    """A word typed with a capital or in Cyrillic: its name keys are always searched."""
+    return raw[:1].isupper() or bool(analysis._CYRILLIC.search(raw))
+
+
+def keys_if_they_add(alts: tuple, lexicon) -> tuple:
+    """A lower-case word's terms without its name keys, unless a key is in more articles than the word's
+    stems: "tokaev" keeps ~tokaev (Tokayev, Токаев), "thin" drops ~tin (Tin, Thin) and "chat" ~cat."""
+    keys = [t for t in alts if t.startswith(analysis.VARIANT_MARK)]
+    if not keys:
+        return alts
+    stems = [t for t in alts if not t.startswith(analysis.VARIANT_MARK)]
+    if max(map(lexicon.doc_frequency, keys)) > max(map(lexicon.doc_frequency, stems), default=0):
+        return alts
+    return tuple(stems)
+
+
+def one_letter_apart(a: str, b: str) -> bool:
+    """Whether one word is the other with one letter more (prospcts, prospects; analysius, analysis).
+
+    >>> one_letter_apart("prospcts", "prospects"), one_letter_apart("processors", "professors")
+    (True, False)
+    """
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
