@@ -22,10 +22,13 @@ import numpy as np
 
 from . import analysis
 from .evaluate import read_collection, score_run, _as_record
-from .indexer import Progress, build_index
-from .query import build_request, refine, run
+from .indexing.report import Progress
+from .indexing.run import build_index
+from .query.request import build_request, refine
+from .query.run import run
+from .synth import build_vocabulary, generate_corpus, query_mix
 from .tuning import DEFAULT, Tuning
-from .view import IndexView
+from .engine.view import IndexView
 
 # (name, settings or an analysis change): each changes one thing from the defaults
 ROWS = (
@@ -132,7 +135,6 @@ def run_ablation(folders: list, seeds_dir: Optional[str] = None, seed_queries: O
                  latency_docs: int = 0, progress: Optional[Progress] = None, rows=ROWS) -> dict:
     """Measure every row; returns {"rows": [{name, settings, collections: {name: figures}, seeds, latency}],
     "latency_docs"}. A row's analysis change rebuilds the indexes it needs."""
-    from .synth import build_vocabulary, generate_corpus, query_mix
     progress = progress or Progress()
     cols = [read_collection(f, progress) for f in folders]
     queries = json.loads(Path(seed_queries).read_text(encoding="utf-8")) if seed_queries else []

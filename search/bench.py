@@ -29,11 +29,14 @@ import numpy as np
 
 from . import config, tagging
 from .errors import SearchError
-from .indexer import Progress, build_index
+from .indexing.report import Progress
+from .indexing.run import build_index
 from .models import Article
-from .query import build_request, run
+from .query.request import build_request
+from .query.entities import dossier
+from .query.run import run
 from .synth import KINDS, build_vocabulary, generate_corpus, query_mix  # noqa: F401 (re-exported)
-from .view import IndexView
+from .engine.view import IndexView
 
 WARMUP, HTTP_CLIENTS, HTTP_BUDGET_S, SERVER_START_S = 20, 4, 60.0, 30.0
 SQLITE_LIMIT_S = 3.0  # a SQLite query is stopped here and counted at this time (a timeout)
@@ -228,7 +231,6 @@ def _ask(name: str, engine, q: dict) -> int:
 def _dossier_bench(view, progress) -> dict:
     """Time the dossiers of the DOSSIER_VALUES largest values of each tagged facet (the slowest: every figure
     runs over all their articles), DOSSIER_ROUNDS times each after one uncounted run."""
-    from .entities import dossier
     progress.start("Dossiers of the largest values", None)
     ms, largest = [], {}
     for facet in ("country", "person", "topic"):

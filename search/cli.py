@@ -5,19 +5,28 @@ stdout, progress and messages to stderr. SearchError becomes one line on stderr 
 """
 from __future__ import annotations
 
-import csv
 import functools
+import html as html_lib
 import json
 import sys
 from pathlib import Path
 
 import click
+import waitress
+from web import create_app
 
 from . import config
+from .ablation import markdown, run_ablation
+from .bench import run_bench
+from .engine import IndexView, index_stats
+from .engine.stats import collect, verify
 from .errors import SearchError
-from .indexer import Progress, build_index, index_stats
-
-from .query import EXPORT_KEYS as EXPORT_FIELDS
+from .evaluate import evaluate
+from .indexing import Progress, build_index
+from .query import (article, build_request, csv_lines, dossier, export_rows, jsonl_lines, refine, run,
+                    tag_evidence)
+from .query.timelines import to_rows
+from .tuning import DEFAULT
 
 
 def _index_dir(value):
@@ -114,7 +123,6 @@ def search_options(f):
 
 
 def _view(index_dir):
-    from .view import IndexView
     return IndexView(_index_dir(index_dir))
 
 
@@ -137,7 +145,6 @@ def search_cmd(query, country, person, topic, source, author, date_from, date_to
 
     Example: casearch search "air taxi" --country Kazakhstan --sort newest
     """
-    from .query import build_request, refine, run
     req = build_request(query, country, person, topic, author, date_from, date_to, sort, page, limit, explain)
     res = run(refine(req, source, timeline_by, fold=not all_copies), _view(index_dir))
     if as_json:
@@ -160,7 +167,6 @@ def search_cmd(query, country, person, topic, source, author, date_from, date_to
         if h.explanation:
             click.echo(f"     explain: {json.dumps(h.explanation, ensure_ascii=False)}")
     if res.series:
-        from .timelines import to_rows
         click.echo("")
         for row in to_rows(res):
             click.echo("  ".join(f"{c!s:>12}" for c in row))
@@ -169,8 +175,7 @@ def search_cmd(query, country, person, topic, source, author, date_from, date_to
 
 
 def _plain_snippet(html: str) -> str:
-    import html as h
-    return h.unescape(html.replace("<mark>", "[").replace("</mark>", "]"))
+    return html_lib.unescape(html.replace("<mark>", "[").replace("</mark>", "]"))
 
 
 @main.command("show")
@@ -183,7 +188,6 @@ def show_cmd(article_id, as_json, index_dir):
 
     Example: casearch show 3acae7d5e3bb9d17 --json
     """
-    from .query import article
     a = article(_view(index_dir), article_id)
     if as_json:
         click.echo(json.dumps(a, ensure_ascii=False, indent=1))
@@ -214,7 +218,6 @@ def tags_cmd(article_id, as_json, index_dir):
 
     Example: casearch tags 3acae7d5e3bb9d17
     """
-    from .query import tag_evidence
     ev = tag_evidence(_view(index_dir), article_id)
     if as_json:
         click.echo(json.dumps(ev, ensure_ascii=False, indent=1))
@@ -241,7 +244,6 @@ def entity_cmd(facet, name, as_json, index_dir):
 
     Example: casearch entity person Tokaev
     """
-    from .entities import dossier
     d = dossier(_view(index_dir), facet, name)
     if as_json:
         click.echo(json.dumps(d, ensure_ascii=False, indent=1))
@@ -276,26 +278,11 @@ def export_cmd(query, country, person, topic, source, author, date_from, date_to
 
     Example: casearch export --country Kyrgyzstan --format csv > kyrgyzstan.csv
     """
-    from .query import build_request, export_rows, refine
     req = refine(build_request(query, country, person, topic, author, date_from, date_to, sort, 1, 1), source)
     rows = export_rows(req, _view(index_dir))
-    out = sys.stdout
-    if fmt == "jsonl":
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        return
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_FIELDS)
-    for row in rows:
-        writer.writerow([_csv_cell(row[k]) for k in EXPORT_FIELDS])
-
-
-def _csv_cell(v):
-    if isinstance(v, list):
-        return "; ".join(v)
-    if v is None:
-        return ""
-    return v
+    lines = jsonl_lines(rows) if fmt == "jsonl" else csv_lines(rows)
+    for line in lines:
+        sys.stdout.write(line)
 
 
 @main.command("stats")
@@ -307,7 +294,6 @@ def stats_cmd(as_json, index_dir):
 
     Example: casearch stats --json
     """
-    from .stats import collect
     st = collect(_view(index_dir), index_stats(_index_dir(index_dir)))
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False, indent=1))
@@ -331,7 +317,6 @@ def verify_cmd(index_dir):
 
     Example: casearch verify --index-dir /srv/casearch/index
     """
-    from .stats import verify
     n = verify(_view(index_dir))
     click.echo(f"OK: {n:,} articles, each found by its id", err=True)
 
@@ -353,14 +338,11 @@ def eval_cmd(folders, settings, ablation, seed_queries, latency_docs, as_json):
 
     Example: casearch eval ../shared/eval/cranfield ../shared/eval/cisi
     """
-    from .evaluate import evaluate
-    from .tuning import DEFAULT
     try:
         tuning = DEFAULT.with_settings(settings)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     if ablation:
-        from .ablation import markdown, run_ablation
         default_queries = Path("tests/data/seed_queries.json")
         queries = seed_queries or (str(default_queries) if default_queries.is_file() else None)
         res = run_ablation(list(folders), config.get("seeds_dir") if queries else None, queries, latency_docs,
@@ -390,7 +372,6 @@ def bench_cmd(docs, queries, as_json):
 
     Example: casearch bench --docs 100000 --json
     """
-    from .bench import run_bench
     res = run_bench(docs, queries, progress=BarProgress())
     click.echo(json.dumps(res, indent=1) if as_json else res.get("table", ""))
 
@@ -407,8 +388,6 @@ def serve_cmd(host, port, threads, index_dir):
 
     Example: casearch serve --host 127.0.0.1 --port 8000
     """
-    import waitress
-    from web import create_app
     config.check()
     host = host or config.get("host")
     port = port or config.get("port")

@@ -24,13 +24,15 @@ from typing import Optional
 
 from . import config
 from .errors import BadInput, BadQuery, SearchError
-from .indexer import Progress, build_index
+from .indexing.report import Progress
+from .indexing.run import build_index
 from .models import Rejected
-from .query import build_request, refine, run
+from .query.request import build_request, refine
+from .query.run import run
 from .sources.common import clean_text
 from .sources.records import make_article
 from .tuning import DEFAULT, Tuning
-from .view import IndexView
+from .engine.view import IndexView
 
 CORPUS, QUERIES, QRELS = "corpus.jsonl", "queries.jsonl", "qrels/test.tsv"
 BASELINE = "sqlite_fts5_bm25"

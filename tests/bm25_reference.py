@@ -13,8 +13,8 @@ import math
 import numpy as np
 from whoosh import query as wq
 
-from search.ranking import _lengths, best_first
-from search.view import ByteCache
+from search.engine.ranking import _lengths, best_first
+from search.engine.cache import ByteCache
 
 
 class Unsupported(Exception):

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from search.indexer import build_index
-from search.view import IndexView
+from search.indexing.run import build_index
+from search.engine.view import IndexView
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from search.indexer import build_index
+from search.indexing.run import build_index
 
 from .conftest import ROOT, write_jsonl
 from .test_browser import SHOTS, browser, pytestmark, serving  # noqa: F401 (the same skips and browser)

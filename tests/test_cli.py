@@ -119,7 +119,7 @@ def test_pipeline_runs_with_an_empty_nltk_data(tmp_path):
 
 
 def test_tags_explains_each_value(runner, seed_index):
-    from search.view import IndexView
+    from search.engine.view import IndexView
     view = IndexView(str(seed_index))
     aid = next(i for i in view.ids if view.searcher.stored_fields(view.ids[i])["title"].startswith("Kyrgyzstan Expands"))
     r = runner.invoke(main, ["tags", aid, "--json", "--index-dir", str(seed_index)])

@@ -8,12 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from search.cli import main
-from search.entities import dossier, resolve
-from search.variants import name_key
+from search.query.entities import dossier, resolve
+from search.query.variants import name_key
 from search.errors import BadQuery, NotFound
-from search.indexer import build_index
-from search.query import build_request, refine, run
-from search.view import IndexView
+from search.indexing.run import build_index
+from search.query.request import build_request, refine
+from search.query.run import run
+from search.engine.view import IndexView
 from web import create_app
 
 from .conftest import write_jsonl

@@ -7,9 +7,13 @@ import pytest
 
 from search import duplicates
 from search.duplicates import Ledger, assign, signature, similarity
-from search.indexer import build_index, current_generation
-from search.query import article, build_request, export_rows, refine, run
-from search.view import IndexView
+from search.indexing.run import build_index
+from search.engine.store import current_generation
+from search.query.articles import article
+from search.query.request import build_request, refine
+from search.query.exports import export_rows
+from search.query.run import run
+from search.engine.view import IndexView
 
 from .conftest import SHARED, write_jsonl
 
@@ -203,7 +207,7 @@ def test_bbc_copies(tmp_path):
 
 def test_verify_finds_a_ledger_that_lost_articles(tmp_path):
     from search.errors import IndexMissing
-    from search.stats import verify
+    from search.engine.stats import verify
     idx = index(tmp_path, COPIES)
     assert verify(IndexView(str(idx))) == 4
     gen = current_generation(str(idx))
@@ -216,12 +220,12 @@ def test_verify_finds_a_ledger_that_lost_articles(tmp_path):
 def test_indexing_workers_sign_articles_as_the_serial_path_does(tmp_path, monkeypatch):
     """A large run signs articles in its tagging workers; the ledger holds the same signatures and groups."""
     from pathlib import Path
-    from search import indexer
+    from search.indexing import workers
     words = "water river glacier drought pipeline gas oil border trade summit minister farmer".split()
     recs = [{"id": f"w{i}", "title": f"Story {i}", "body": " ".join(words[(i * 5 + k) % 12] for k in range(30 + i % 9))}
             for i in range(60)]
     recs.append(dict(recs[7], id="w7-copy"))
-    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 20)
+    monkeypatch.setattr(workers, "PARALLEL_WRITE_FROM", 20)
     build_index([str(write_jsonl(tmp_path / "w.jsonl", recs))], str(tmp_path / "index"))
     ledger = Ledger.load(Path(current_generation(str(tmp_path / "index"))))
     at = {i: n for n, i in enumerate(ledger.ids)}

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from search.cli import main
 from search.errors import BadInput
 from search.evaluate import evaluate, fts5_or_query, mrr_at, ndcg_at, recall_at
-from search.indexer import Progress
+from search.indexing.report import Progress
 
 CRANFIELD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "cranfield"
 

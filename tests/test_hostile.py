@@ -5,9 +5,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from search import config
-from search.indexer import build_index
-from search.query import build_request, run
-from search.view import IndexView
+from search.indexing.run import build_index
+from search.query.request import build_request
+from search.query.run import run
+from search.engine.view import IndexView
 from web import create_app
 
 from .conftest import write_jsonl

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from search import indexer
+from search.engine import store
+from search.indexing import Progress
 from search.errors import BadInput, IndexBusy, IndexMissing, IndexOutdated
-from search.indexer import build_index, current_generation
-from search.query import build_request, run
-from search.view import IndexView
+from search.indexing.run import build_index
+from search.engine.store import current_generation
+from search.query.request import build_request
+from search.query.run import run
+from search.engine.view import IndexView
 
 from .conftest import SMALL, write_jsonl
 
@@ -86,7 +89,7 @@ def test_a_crash_while_writing_leaves_the_old_generation_live(tmp_path, monkeypa
 
     def boom(*a, **k):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(indexer, "_swap", boom)
+    monkeypatch.setattr(store, "swap", boom)
     from search.errors import SearchError
     with pytest.raises(SearchError, match="the disk is full; the old index is unchanged"):
         build_index([str(src)], str(idx), full=True)
@@ -108,7 +111,7 @@ def test_kill_during_a_full_build_leaves_a_working_index(tmp_path):
     proc.kill()
     proc.wait()
     assert len(ids(idx)) in (5, 3000)  # the old generation, or the new one if it finished first
-    from search.stats import verify
+    from search.engine.stats import verify
     assert verify(IndexView(str(idx))) in (5, 3000)
     # the killed run's lock is gone with its process: the next run goes through
     assert build_index([str(src)], str(idx), full=True).articles == 5
@@ -119,7 +122,7 @@ def test_kill_at_several_moments_keeps_every_article(tmp_path, full):
     """kill -9 an index run (full or incremental) at several moments: the index opens, verifies and keeps
     every article it had."""
     import time
-    from search.stats import verify
+    from search.engine.stats import verify
     idx = tmp_path / "index"
     base = write_jsonl(tmp_path / "base.jsonl", [{"id": f"b{i}", "title": f"Base {i}", "body": f"Base body {i} " * 50}
                                                  for i in range(300)])
@@ -142,7 +145,7 @@ def test_kill_at_several_moments_keeps_every_article(tmp_path, full):
 def test_a_second_run_while_one_holds_the_lock_is_refused(tmp_path):
     idx = tmp_path / "index"
     idx.mkdir()
-    with indexer._Lock(idx):
+    with store.Lock(idx):
         with pytest.raises(IndexBusy, match=rf"another indexing run is in progress \(pid {os.getpid()}\)"):
             build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))
     # released: the next run goes through
@@ -221,7 +224,7 @@ def test_duplicate_ids_with_different_content_are_reported(tmp_path):
                                              {"id": "x", "title": "Two", "body": "A longer second text."}])
     warnings = []
 
-    class P(indexer.Progress):
+    class P(Progress):
         def warn(self, message):
             warnings.append(message)
     r = build_index([str(src)], str(tmp_path / "index"), progress=P())

@@ -16,7 +16,8 @@ import urllib.request
 import numpy as np
 
 from search.synth import build_vocabulary, generate_corpus, query_mix
-from search.indexer import build_index, current_generation
+from search.indexing.run import build_index
+from search.engine.store import current_generation
 
 from .conftest import ROOT
 

@@ -8,8 +8,9 @@ import pytest
 
 from search import config
 from search.errors import BadSetting
-from search.indexer import build_index
-from search.view import IndexHandle, IndexView
+from search.indexing.run import build_index
+from search.engine.handle import IndexHandle
+from search.engine.view import IndexView
 
 from .conftest import write_jsonl
 

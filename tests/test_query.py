@@ -2,8 +2,11 @@
 import pytest
 
 from search.errors import BadQuery, NotFound
-from search.query import article, build_request, export_rows, refine, run
-from search.snippets import make_snippet
+from search.query.articles import article
+from search.query.request import build_request, refine
+from search.query.exports import export_rows
+from search.query.run import run
+from search.query.snippets import make_snippet
 
 
 def hit_ids(res):
@@ -137,8 +140,8 @@ def test_author_field_in_the_query(small_view):
 
 
 def test_long_timelines_are_yearly(tmp_path):
-    from search.indexer import build_index
-    from search.view import IndexView
+    from search.indexing.run import build_index
+    from search.engine.view import IndexView
     from .conftest import write_jsonl
     recs = [{"id": f"y{y}", "title": f"Year {y}", "body": "text", "date": f"{y}-03-01"} for y in (2016, 2018, 2021)]
     build_index([str(write_jsonl(tmp_path / "y.jsonl", recs))], str(tmp_path / "i"))
@@ -147,8 +150,8 @@ def test_long_timelines_are_yearly(tmp_path):
 
 
 def test_title_only_hits_open_the_snippet_at_the_body_start_and_body_hits_at_the_match(tmp_path):
-    from search.indexer import build_index
-    from search.view import IndexView
+    from search.indexing.run import build_index
+    from search.engine.view import IndexView
     from .conftest import write_jsonl
     lead = " ".join(f"word{i}" for i in range(60))
     recs = [{"id": "t", "title": "Glacier watch", "body": lead + ". The river rose."},

@@ -3,9 +3,10 @@
 Cyrillic names, phrase snippets and explanations that add up."""
 import pytest
 
-from search.nodes import Facet, Near, Phrase, Word
-from search.parsing import parse_query
-from search.query import build_request, run
+from search.engine.nodes import Facet, Near, Phrase, Word
+from search.query.parsing import parse_query
+from search.query.request import build_request
+from search.query.run import run
 from search.tuning import Tuning
 
 from .conftest import view_of

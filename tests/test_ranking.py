@@ -5,7 +5,8 @@ import math
 import pytest
 
 from search import analysis
-from search.query import build_request, run
+from search.query.request import build_request
+from search.query.run import run
 from search.tuning import Tuning
 
 from .conftest import ROOT, view_of

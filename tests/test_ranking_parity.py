@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from search import indexer
-from search.indexer import build_index
-from search import view as view_module
-from search.view import IndexView
+from search.indexing import workers
+from search.indexing.run import build_index
+from search.engine import postings, sidecar
+from search.engine import view as view_module
+from search.engine.view import IndexView
 
 from .bm25_reference import Ranker, Unsupported
 from .conftest import write_jsonl
@@ -25,14 +26,14 @@ def view(tmp_path_factory, request):
     if request.param == "one segment":
         build_index([str(write_jsonl(d / "r.jsonl", DOCS))], str(d / "index"))
     else:
-        saved = indexer.PARALLEL_WRITE_FROM, indexer.SEGMENT_DOCS
-        indexer.PARALLEL_WRITE_FROM, indexer.SEGMENT_DOCS = 100, 150
+        saved = workers.PARALLEL_WRITE_FROM, workers.SEGMENT_DOCS
+        workers.PARALLEL_WRITE_FROM, workers.SEGMENT_DOCS = 100, 150
         try:
             build_index([str(write_jsonl(d / "r.jsonl", DOCS))], str(d / "index"))
             changed = [dict(x, body=x["body"] + " water gas") for x in DOCS[::12][:40]]
             build_index([str(write_jsonl(d / "u.jsonl", changed))], str(d / "index"))
         finally:
-            indexer.PARALLEL_WRITE_FROM, indexer.SEGMENT_DOCS = saved
+            workers.PARALLEL_WRITE_FROM, workers.SEGMENT_DOCS = saved
     v = IndexView(str(d / "index"))
     reader = v.searcher.reader()
     if request.param == "one segment":
@@ -122,23 +123,23 @@ def test_postings_from_the_sidecar_equal_whooshs_blocks(view, monkeypatch):
     """Segments written by search.segments carry a postings sidecar; whoosh's posting blocks give the
     same documents, weights (title and tags carry a field boost), positions and phrase matches."""
     reader = view.searcher.reader()
-    assert all(view_module._sidecar(leaf) is not None for leaf, _ in reader.leaf_readers())
+    assert all(sidecar._sidecar(leaf) is not None for leaf, _ in reader.leaf_readers())
     # inside the compound file the key table may sit unaligned: it is copied once so lookups need no copy
-    assert all(view_module._sidecar(leaf).keys.flags.aligned for leaf, _ in reader.leaf_readers())
-    assert view_module._sidecar_term(reader.leaf_readers()[0][0], "country", "Kazakhstan") is None  # not a text field
+    assert all(sidecar._sidecar(leaf).keys.flags.aligned for leaf, _ in reader.leaf_readers())
+    assert sidecar.sidecar_term(reader.leaf_readers()[0][0], "country", "Kazakhstan") is None  # not a text field
     every, some = np.arange(view.n), np.arange(view.n)[::3]
     cases = [(f, w) for f in ("body", "title", "tags") for w in ("water", "gas", "minist", "glacier", "nosuchword")]
     phrases = [(q.fieldname, tuple(q.words), q.slop) for q in PHRASES] + [("body", ("gas", "water"), 1),
                                                                           ("title", ("water", "river"), 1)]
 
     def read_all():
-        post = {(f, w): view_module.read_postings(reader, f, w, weights=True) for f, w in cases}
-        pos = {(f, w, d.size): view_module.read_positions(reader, f, w, d) for f, w in cases for d in (every, some)}
-        ph = {p: view_module.phrase_docs(reader, p[0], p[1], p[2], every) for p in phrases}
+        post = {(f, w): postings.read_postings(reader, f, w, weights=True) for f, w in cases}
+        pos = {(f, w, d.size): postings.read_positions(reader, f, w, d) for f, w in cases for d in (every, some)}
+        ph = {p: postings.phrase_docs(reader, p[0], p[1], p[2], every) for p in phrases}
         return post, pos, ph
 
     fast_post, fast_pos, fast_ph = read_all()
-    monkeypatch.setattr(view_module, "_sidecar", lambda leaf: None)
+    monkeypatch.setattr(sidecar, "_sidecar", lambda leaf: None)
     slow_post, slow_pos, slow_ph = read_all()
     for key in fast_post:
         assert fast_post[key][0].tolist() == slow_post[key][0].tolist(), key
@@ -165,5 +166,5 @@ def test_has_term_from_the_sidecar_equals_whooshs_document_frequencies(view, mon
     expect = {w: any(reader.doc_frequency(f, w) for f in ("title", "body", "tags")) for w in words}
     assert sum(expect.values()) == len(present) > 20
     assert {w: view.has_term(w) for w in words} == expect
-    monkeypatch.setattr(view_module, "_sidecar", lambda leaf: None)  # whoosh's term table alone
+    monkeypatch.setattr(sidecar, "_sidecar", lambda leaf: None)  # whoosh's term table alone
     assert {w: view.has_term(w) for w in words} == expect

@@ -12,12 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as windex
 
-from search import analysis, indexer, segments, sources, tagging
-from search.indexer import build_index
+from search import analysis, sources, tagging
+from search.engine import builder, encoding, generation, store, writer
+from search.engine.sidecar import FAST_FIELDS
+from search.errors import SearchError
+from search.indexing import workers
+from search.indexing.run import build_index
 from search.sources.records import make_article
-from search.schema import build_schema, from_stored, split_facet, to_document
+from search.engine.schema import build_schema, from_stored, split_facet, to_document
 from search.synth import generate_corpus
-from search.view import IndexView, Sidecar
+from search.engine.view import IndexView
+from search.engine.sidecar import Sidecar
 
 from .conftest import ROOT, write_jsonl
 
@@ -45,15 +50,15 @@ def _files(folder: Path) -> dict:
 # one chunk and one group of terms; a dozen chunks and many groups (a term's postings reach past a group);
 # compressed with ISA-L (when installed) and with zlib (the fallback)
 @pytest.mark.parametrize("chunk_docs, group_positions, deflate", [
-    (segments.CHUNK_DOCS, segments.GROUP_POSITIONS, "isal"), (37, 150, "isal"), (37, 150, "zlib")])
+    (builder.CHUNK_DOCS, builder.GROUP_POSITIONS, "isal"), (37, 150, "isal"), (37, 150, "zlib")])
 def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path, monkeypatch, chunk_docs, group_positions,
                                                                deflate):
-    monkeypatch.setattr(segments, "CHUNK_DOCS", chunk_docs)
-    monkeypatch.setattr(segments, "GROUP_POSITIONS", group_positions)
+    monkeypatch.setattr(builder, "CHUNK_DOCS", chunk_docs)
+    monkeypatch.setattr(builder, "GROUP_POSITIONS", group_positions)
     if deflate == "zlib":
-        monkeypatch.setattr(segments, "_deflate", None)
-        monkeypatch.setattr(segments, "COMPRESSION", 3)
-    elif segments._deflate is None:
+        monkeypatch.setattr(encoding, "_deflate", None)
+        monkeypatch.setattr(encoding, "COMPRESSION", 3)
+    elif encoding._deflate is None:
         pytest.skip("isal is not installed on this platform: the index is written with zlib")
     docs = _docs(400)  # common terms pass 128 postings, so terms span several blocks
     a, b = tmp_path / "whoosh", tmp_path / "fast"
@@ -64,8 +69,8 @@ def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path, monkeyp
         w.add_document(**d)
     w.commit()
     ix2 = windex.create_in(str(b), build_schema())
-    seg = segments.write_segment(ix2, docs, compound=False)
-    w2 = segments.FastWriter(ix2)
+    seg = writer.write_segment(ix2, docs, compound=False)
+    w2 = writer.FastWriter(ix2)
     w2.add_segments([seg])
     w2.commit()
     ref, got = _files(a), _files(b)
@@ -89,7 +94,7 @@ def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path, monkeyp
             b1, b2 = _blocks(ref["pst"], i1.extent()), _blocks(got["pst"], i2.extent())
             # every block says it is compressed, at whoosh's level 3 or ISA-L's level 1
             assert {info[3] for _, info, _ in b1} == {3}
-            assert {info[3] for _, info, _ in b2} == {segments.COMPRESSION} == {3 if deflate == "zlib" else 1}
+            assert {info[3] for _, info, _ in b2} == {encoding.COMPRESSION} == {3 if deflate == "zlib" else 1}
             assert [(last, info[:3] + info[4:], data) for last, info, data in b1] == \
                    [(last, info[:3] + info[4:], data) for last, info, data in b2], (field, text)
 
@@ -100,7 +105,7 @@ def test_a_segment_is_byte_for_byte_what_whooshs_writer_writes(tmp_path, monkeyp
         leaf = r2.leaf_readers()[0][0] if hasattr(r2, "leaf_readers") else r2
         checked = 0
         for field, text in r1.all_terms():
-            if field not in segments.FAST_FIELDS:
+            if field not in FAST_FIELDS:
                 assert side.term(leaf._terms._keycoder(field, text)) is None
                 continue
             docs, counts, flat = side.term(leaf._terms._keycoder(field, text))
@@ -178,7 +183,7 @@ def test_segment_word_counts_are_documents_per_surface_word(tmp_path):
     docs = _docs(50)
     ix = windex.create_in(str(tmp_path), build_schema())
     words = Counter()
-    segments.write_segment(ix, docs, words)
+    writer.write_segment(ix, docs, words)
     expect = Counter()
     for d in docs:
         seen = set()
@@ -197,13 +202,13 @@ def test_stored_fields_rebuild_the_document():
 
 
 def _segment_sizes(idx: Path) -> list:
-    ix = windex.open_dir(str(indexer.current_generation(str(idx))))
+    ix = windex.open_dir(str(store.current_generation(str(idx))))
     return sorted(s.doc_count() for s in ix._segments())
 
 
 def test_parallel_build_then_incremental_runs_keep_few_segments(tmp_path, monkeypatch):
-    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
-    monkeypatch.setattr(indexer, "SEGMENT_DOCS", 150)
+    monkeypatch.setattr(workers, "PARALLEL_WRITE_FROM", 100)
+    monkeypatch.setattr(workers, "SEGMENT_DOCS", 150)
     recs = list(generate_corpus(400))
     src = write_jsonl(tmp_path / "a.jsonl", recs)
     idx = tmp_path / "index"
@@ -223,7 +228,8 @@ def test_parallel_build_then_incremental_runs_keep_few_segments(tmp_path, monkey
     assert _segment_sizes(idx) == [16, 50, 50, 149, 150]
     view = IndexView(str(idx))
     assert len(view.ids) == len(set(view.ids)) == 415
-    from search.query import build_request, run
+    from search.query.request import build_request
+    from search.query.run import run
     hits = [h.id for h in run(build_request("Zqxjvk"), view).hits]
     assert hits == [recs[0]["id"]]
     stored = view.searcher.stored_fields(view.docnum(recs[0]["id"]))
@@ -231,7 +237,7 @@ def test_parallel_build_then_incremental_runs_keep_few_segments(tmp_path, monkey
 
 
 def _stored_by_id(idx: Path) -> dict:
-    ix = windex.open_dir(str(indexer.current_generation(str(idx))))
+    ix = windex.open_dir(str(store.current_generation(str(idx))))
     with ix.reader() as r:
         return {s["id"]: s for _, s in r.iter_docs()}
 
@@ -244,21 +250,21 @@ def test_the_parallel_pipeline_indexes_what_one_process_indexes(tmp_path, monkey
     recs[250] = dict(recs[250], body=recs[250]["body"] + " Deputy Minister Batyr Guchgeldiev said so.")
     src = write_jsonl(tmp_path / "a.jsonl", recs)
     serial = build_index([str(src)], str(tmp_path / "serial"))
-    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
+    monkeypatch.setattr(workers, "PARALLEL_WRITE_FROM", 100)
     parallel = build_index([str(src)], str(tmp_path / "parallel"))
     assert (serial.added, parallel.added) == (300, 300)
     a, b = _stored_by_id(tmp_path / "serial"), _stored_by_id(tmp_path / "parallel")
     assert a == b
     assert "Batyr Guchgeldiyev" in split_facet(b[recs[10]["id"]]["person"])
     assert "Batyr Guchgeldiyev" in split_facet(b[recs[250]["id"]]["person"])
-    gen_a = indexer.current_generation(str(tmp_path / "serial"))
-    gen_b = indexer.current_generation(str(tmp_path / "parallel"))
-    from search import spelling
+    gen_a = store.current_generation(str(tmp_path / "serial"))
+    gen_b = store.current_generation(str(tmp_path / "parallel"))
+    from search.engine import spelling
     assert spelling.read_counts(gen_a) == spelling.read_counts(gen_b)
 
 
 def test_a_parallel_incremental_run_sorts_added_updated_unchanged(tmp_path, monkeypatch):
-    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
+    monkeypatch.setattr(workers, "PARALLEL_WRITE_FROM", 100)
     recs = list(generate_corpus(420))
     idx = tmp_path / "index"
     build_index([str(write_jsonl(tmp_path / "a.jsonl", recs[:300]))], str(idx))
@@ -282,8 +288,8 @@ def test_a_failing_worker_stops_the_run_and_leaves_the_index(tmp_path, monkeypat
     recs = list(generate_corpus(300))
     idx = tmp_path / "index"
     build_index([str(write_jsonl(tmp_path / "a.jsonl", recs[:50]))], str(idx))
-    before = indexer.current_generation(str(idx))
-    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
+    before = store.current_generation(str(idx))
+    monkeypatch.setattr(workers, "PARALLEL_WRITE_FROM", 100)
     real = tagging.tag
 
     def tag(article):
@@ -292,10 +298,10 @@ def test_a_failing_worker_stops_the_run_and_leaves_the_index(tmp_path, monkeypat
         return real(article)
 
     monkeypatch.setattr(tagging, "tag", tag)  # forked workers inherit it
-    with pytest.raises(indexer.SearchError, match="an indexing worker failed: ValueError: tagger broke; "
+    with pytest.raises(SearchError, match="an indexing worker failed: ValueError: tagger broke; "
                                                  "the index was not changed"):
         build_index([str(write_jsonl(tmp_path / "b.jsonl", recs))], str(idx))
-    assert indexer.current_generation(str(idx)) == before
+    assert store.current_generation(str(idx)) == before
     assert sorted(p.name for p in idx.iterdir() if p.name.startswith("gen-")) == [before.name]
     assert len(_stored_by_id(idx)) == 50
 
@@ -303,16 +309,16 @@ def test_a_failing_worker_stops_the_run_and_leaves_the_index(tmp_path, monkeypat
 def test_a_small_run_folding_many_documents_writes_them_from_forked_writers(tmp_path, monkeypatch):
     """A run below PARALLEL_WRITE_FROM articles whose folded segments bring it past that many documents
     tags in this process and writes from one forked writer per core (`_write_parallel`)."""
-    monkeypatch.setattr(indexer, "PARALLEL_WRITE_FROM", 100)
-    monkeypatch.setattr(indexer, "SEGMENT_DOCS", 100)
-    monkeypatch.setattr(indexer, "MERGE_SHARE", 0.6)
+    monkeypatch.setattr(workers, "PARALLEL_WRITE_FROM", 100)
+    monkeypatch.setattr(workers, "SEGMENT_DOCS", 100)
+    monkeypatch.setattr(generation, "MERGE_SHARE", 0.6)
     recs = list(generate_corpus(320))
     idx = tmp_path / "index"
     build_index([str(write_jsonl(tmp_path / "a.jsonl", recs[:300]))], str(idx))
     assert _segment_sizes(idx) == [50, 50, 100, 100]  # two workers, each 100 + 50
     calls = []
-    real = indexer._write_parallel
-    monkeypatch.setattr(indexer, "_write_parallel", lambda *a: calls.append(len(a[1])) or real(*a))
+    real = workers.write_parallel
+    monkeypatch.setattr(workers, "write_parallel", lambda *a: calls.append(len(a[1])) or real(*a))
     report = build_index([str(write_jsonl(tmp_path / "b.jsonl", recs[300:]))], str(idx))
     assert (report.added, report.articles) == (20, 320)
     assert calls == [120]  # the 20 new articles and the 100 of the two folded segments
@@ -340,7 +346,7 @@ def test_terms_are_the_same_from_a_cold_warm_or_full_cache(monkeypatch):
 
 
 def test_positions_encoded_at_once_are_whooshs_encoding():
-    """`_position_values` (numpy for 2 to 1,000 positions) gives each posting the bytes whoosh's Positions
+    """`position_values` (numpy for 2 to 1,000 positions) gives each posting the bytes whoosh's Positions
     format gives it: a count, then pickle protocol 2 of the deltas (1-, 2- and 4-byte ints, and pickle's
     batches past 1,000 items)."""
     from whoosh.formats import Positions
@@ -356,7 +362,7 @@ def test_positions_encoded_at_once_are_whooshs_encoding():
         counts.append(n)
     counts, positions = np.array(counts), np.array(positions, dtype=np.uint32)
     firsts = np.cumsum(counts) - counts
-    got = segments._position_values(counts, firsts, positions)
+    got = encoding.position_values(counts, firsts, positions)
     fmt = Positions()
     expected = [fmt.encode(positions[f:f + n].tolist()) for f, n in zip(firsts.tolist(), counts.tolist())]
     assert got == expected

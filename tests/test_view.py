@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from search.indexer import build_index
-from search.view import IndexView, postings_ids
+from search.indexing.run import build_index
+from search.engine.view import IndexView
+from search.engine.postings import postings_ids
 
 from .conftest import write_jsonl
 
@@ -53,10 +54,10 @@ def test_postings_ids_after_updates_and_deletes(tmp_path):
 @pytest.mark.parametrize("facet", ["country", "person", "topic"])
 def test_facet_counts_equal_a_count_of_stored_values_for_small_and_large_scopes(seed_view, facet, share, monkeypatch):
     from collections import Counter
-    from search import view as view_module
-    from search.schema import split_facet
-    monkeypatch.setattr(view_module, "DENSE_SHARE", share)
-    arrays = view_module.FacetArrays(seed_view.searcher.reader(), facet, seed_view.n, seed_view.live)
+    from search.engine import facets as facets_module
+    from search.engine.schema import split_facet
+    monkeypatch.setattr(facets_module, "DENSE_SHARE", share)
+    arrays = facets_module.FacetArrays(seed_view.searcher.reader(), facet, seed_view.n, seed_view.live)
     dense = len(arrays.dense)
     assert (dense == 0) if share == 1 else (dense == len(arrays.values)) if share == 64 else (0 < dense < len(arrays.values))
     rng = np.random.default_rng(3)
@@ -73,7 +74,7 @@ def test_facet_counts_equal_a_count_of_stored_values_for_small_and_large_scopes(
 
 
 def test_byte_cache_evicts_the_least_recently_used_beyond_its_budget():
-    from search.view import ByteCache
+    from search.engine.cache import ByteCache
     c = ByteCache(100)
     c.put("a", 1, 40)
     c.put("b", 2, 40)
@@ -87,7 +88,7 @@ def test_byte_cache_evicts_the_least_recently_used_beyond_its_budget():
 @pytest.mark.parametrize("positions", [[0], [5], [255], [256], [65535], [65536], [3, 9, 300], [70000, 70001]])
 def test_positions_decode_as_whoosh_encodes_them(positions):
     from whoosh.formats import Positions
-    from search.view import _block_positions
+    from search.engine.postings import _block_positions
     fmt = Positions()
     block = (fmt.encode([7]), fmt.encode(positions), fmt.encode([300]))  # a block of three postings
     owner, pos = _block_positions(block)
@@ -100,7 +101,7 @@ def test_segment_files_are_read_from_the_mapped_file_without_a_copy(seed_view):
     """whoosh's BufferFile would copy each memory-mapped segment file into a BytesIO per searcher."""
     from io import BytesIO
     from whoosh.filedb.structfile import BufferFile
-    from search.view import _ViewFile
+    from search.engine.postings import _ViewFile
     f = BufferFile(memoryview(b"abc\ndef" * 3), name="x")
     assert isinstance(f.file, _ViewFile) and not isinstance(f.file, BytesIO)
     assert (f.read(3), f.file.readline(), f.tell(), f.get(4, 3)) == (b"abc", b"\n", 4, b"def")
@@ -126,8 +127,8 @@ def test_warm_primes_the_snippet_analysis_with_the_most_frequent_words(seed_inde
     """A view analyses the index's most frequent words (words.txt) ahead of the first snippets; the
     server's handle does it in a background thread whenever it opens a generation."""
     from search import analysis
-    from search.spelling import WORDS
-    from search.view import IndexHandle
+    from search.engine.spelling import WORDS
+    from search.engine.handle import IndexHandle
     view = IndexView(str(seed_index))
     top = [line.split("\t")[0] for line in (Path(view.generation) / WORDS).read_text(encoding="utf-8").splitlines()]
     analysis.index_terms.cache_clear()
@@ -146,7 +147,7 @@ def test_warm_primes_the_snippet_analysis_with_the_most_frequent_words(seed_inde
 
 
 def test_phrase_keys_are_sorted_and_unique_whatever_order_they_come_in():
-    from search.view import _sorted_keys
+    from search.engine.postings import _sorted_keys
     d, p = np.array([2, 1, 1, 2, 1]), np.array([5, 9, 3, 5, 3])
     assert _sorted_keys(d, p).tolist() == [(1 << 32) | 3, (1 << 32) | 9, (2 << 32) | 5]
     assert _sorted_keys(np.array([1, 1]), np.array([3, 4])).tolist() == [(1 << 32) | 3, (1 << 32) | 4]

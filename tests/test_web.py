@@ -26,7 +26,8 @@ def test_search_page_shows_ranked_results_with_marks_and_facets(client):
 
 
 def test_api_search_matches_the_page_and_the_cli_shape(client, seed_view):
-    from search.query import build_request, run
+    from search.query.request import build_request
+    from search.query.run import run
     r = client.get("/api/search?q=air+taxi&country=Kazakhstan")
     data = r.get_json()
     assert r.status_code == 200 and r.content_type.startswith("application/json")

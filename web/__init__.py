@@ -8,7 +8,9 @@ from __future__ import annotations
 from flask import Flask
 
 from search import config
-from search.view import IndexHandle
+from search.engine import IndexHandle
+
+from . import api, dossiers, errors, views
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -22,7 +24,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import api, dossiers, errors, views
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(dossiers.bp)

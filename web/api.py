@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from search import entities, query
-from search.indexer import index_stats
-from search.stats import collect
+from search.query import entities
+from search import query
+from search.engine.store import index_stats
+from search.engine.stats import collect
 
 from . import params
 from .openapi import SPEC

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 
-from search import entities
+from search.query import entities
 
 from .charts import bars
 

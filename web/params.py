@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from search.errors import BadQuery
-from search.query import build_request, refine
+from search.query.request import build_request, refine
 
 MAX_Q_CHARS = 2000  # a web request's query text at most (the library and `casearch eval` take longer ones)
 KNOWN = {"q", "country", "person", "topic", "source", "author", "from", "to", "sort", "page", "per_page", "explain",

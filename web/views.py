@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode
@@ -11,9 +10,9 @@ from xml.sax.saxutils import escape as xml_escape
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context, url_for
 
-from search import query, reading, timelines
+from search import query
+from search.query import reading, timelines
 from search.models import FACETS
-from search.query import EXPORT_KEYS as EXPORT_FIELDS
 
 from . import charts, params
 
@@ -61,15 +60,14 @@ def timeline_csv():
     res = query.run(replace(req, page=1, per_page=1), view())
     buf = io.StringIO()
     csv.writer(buf).writerows(timelines.to_rows(res))
-    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="casearch-timeline.csv"'})
 
 
 def _period_range(period: str) -> dict:
     if len(period) == 4:
         return {"from": f"{period}-01-01", "to": f"{period}-12-31"}
-    from search.query import _period_end
-    return {"from": f"{period}-01", "to": _period_end(period).isoformat()}
+    return {"from": f"{period}-01", "to": query.period_end(period).isoformat()}
 
 
 @bp.get("/article/<path:article_id>")
@@ -97,38 +95,16 @@ def _back_link(back: str, q: str) -> str:
 @bp.get("/export.csv")
 def export_csv():
     req = params.parse(request.args)
-    v = view()
-
-    def rows():
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(EXPORT_FIELDS)
-        yield "\ufeff" + buf.getvalue()
-        for row in query.export_rows(req, v):
-            buf.seek(0)
-            buf.truncate()
-            w.writerow(["; ".join(row[k]) if isinstance(row[k], list) else ("" if row[k] is None else row[k])
-                        for k in EXPORT_FIELDS])
-            yield buf.getvalue()
-
-    return Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8",
+    rows = query.export_rows(req, view())
+    return Response(stream_with_context(query.csv_lines(rows, bom=True)), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="casearch-export.csv"'})
 
 
 @bp.get("/export.json")
 def export_json():
     req = params.parse(request.args)
-    v = view()
-
-    def chunks():
-        yield "[\n"
-        first = True
-        for row in query.export_rows(req, v):
-            yield ("" if first else ",\n") + json.dumps(row, ensure_ascii=False)
-            first = False
-        yield "\n]\n"
-
-    return Response(stream_with_context(chunks()), mimetype="application/json",
+    rows = query.export_rows(req, view())
+    return Response(stream_with_context(query.json_chunks(rows)), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="casearch-export.json"'})
 
 

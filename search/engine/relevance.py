@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import analysis
 from .nodes import All, Any, AtLeast, Every, Facet, Near, Not, Phrase, Word, positive_words
 from .ranking import _lengths, best_first
 from .spans import SCORED, Positions, union
-from .tuning import DEFAULT, Tuning
-from .view import ByteCache
+from ..tuning import DEFAULT, Tuning
+from .cache import ByteCache
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,6 @@ class Relevance(Positions):
         return got
 
     def _relevance_model(self, words: list, docs: np.ndarray, scores: np.ndarray) -> tuple:
-        from . import analysis
         searcher = self.view.searcher
         total = float(scores.sum()) or 1.0
         model: dict = {}

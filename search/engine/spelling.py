@@ -9,6 +9,7 @@ alignment), the closest and most frequent first. Nothing here scans the term dic
 """
 from __future__ import annotations
 
+import bisect
 import re
 import zlib
 from collections import Counter
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 import numpy as np
+
+from .. import analysis
 
 WORDS = "words.txt"
 DELETES = "deletes.npy"
@@ -107,7 +110,6 @@ class Speller:
 
     def complete(self, prefix: str, limit: int) -> tuple:
         """Return (the most frequent corpus words starting with prefix, at most `limit`; whether capped)."""
-        import bisect
         lo = bisect.bisect_left(self.sorted_words, prefix)
         hi = bisect.bisect_left(self.sorted_words, prefix + "\U0010ffff")
         found = sorted(range(lo, hi), key=lambda i: -self.sorted_counts[i])
@@ -150,6 +152,5 @@ class Speller:
 
 def count_words(texts: Iterable[str], counts: Counter) -> None:
     """Add the folded, unstemmed words of texts to counts (each word once per text)."""
-    from . import analysis
     for text in texts:
         counts.update(set(analysis.terms(text, stemmed=False, keep_stopwords=True)))

@@ -23,10 +23,10 @@ import re
 from dataclasses import replace
 from typing import Optional
 
-from . import analysis
-from .models import FACETS
-from .nodes import TEXT, All, Any, AtLeast, Every, Facet, Near, Not, Parsed, Phrase, Word
-from .tuning import DEFAULT, Tuning
+from .. import analysis
+from ..models import FACETS
+from ..engine.nodes import TEXT, All, Any, AtLeast, Every, Facet, Near, Not, Parsed, Phrase, Word
+from ..tuning import DEFAULT, Tuning
 from .variants import alternatives, candidates, keys_if_they_add, looks_like_name, one_letter_apart
 
 MAX_PREFIX_TERMS = 64

@@ -10,8 +10,8 @@ from html import escape
 from itertools import islice
 from typing import Optional
 
-from . import analysis
-from .nodes import Any, Near, Phrase, Word
+from .. import analysis
+from ..engine.nodes import Any, Near, Phrase, Word
 
 WINDOW_WORDS = 40
 MAX_SCAN_TOKENS = 3000  # without a match by then, the snippet is the start of the body

@@ -17,11 +17,14 @@ import time
 
 import numpy as np
 
-from .errors import NotFound
-from .models import FACETS
-from .schema import SPELLING_SEP
+from ..errors import NotFound
+from ..models import FACETS
+from ..engine.schema import SPELLING_SEP
+from .request import build_request, refine
+from .run import run
 from .variants import candidates
-from .view import FacetScope, IndexView
+from ..engine.facets import FacetScope
+from ..engine.view import IndexView
 
 CO_VALUES = 10  # values of each facet listed as appearing with the entity
 ARTICLES = 10  # latest and most relevant articles listed
@@ -52,7 +55,6 @@ def dossier(view: IndexView, facet: str, name: str) -> dict:
     Raises:
         NotFound: an unknown facet or value.
     """
-    from .query import build_request, refine, run
     t0 = time.perf_counter()
     value = resolve(view, facet, name)
     docs = view.facets[facet].docs_of(value)

@@ -9,12 +9,15 @@ an index of another version is refused with "rebuild with casearch index --full"
 from __future__ import annotations
 
 import json
+from pathlib import PurePath
+from urllib.parse import urlsplit
 
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import NewsAnalyzer, PlainAnalyzer
-from .models import FACETS, TAGGED
+from ..models import FACETS, TAGGED
+from ..sources.common import content_hash, fold_key
+from .analyzers import NewsAnalyzer, PlainAnalyzer
 
 SCHEMA_VERSION = 2  # 2: `source` became a facet (was the file name, stored only); `spelling` added
 FACET_SEP = "|"  # facet values never contain it: taggers emit names, and readers strip it
@@ -52,13 +55,11 @@ def _facet_field(stored: bool = True) -> KEYWORD:
 
 def author_key(author: str) -> str:
     """The exact-match key of an author filter: folded and space-normalised."""
-    from .sources.common import fold_key
     return fold_key(author)
 
 
 def to_document(tagged) -> dict:
     """Turn a TaggedArticle into the field values of one whoosh document."""
-    from .sources.common import content_hash
     a = tagged.article
     values = {"country": tagged.countries, "person": tagged.people, "topic": tagged.topics,
               "source": (source_of(a),)}
@@ -87,7 +88,6 @@ def source_of(article) -> str:
     >>> source_of(Article("a", "T", "B", files=("/data/wire/a.jsonl",))), source_of(Article("a", "T", "B"))
     ('wire', '')
     """
-    from urllib.parse import urlsplit
     if article.publication.strip():
         return " ".join(article.publication.split())
     try:
@@ -97,7 +97,6 @@ def source_of(article) -> str:
     if host:
         return host[4:] if host.startswith("www.") else host
     if article.files:
-        from pathlib import PurePath
         return PurePath(article.files[0]).parent.name
     return ""
 

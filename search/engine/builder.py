@@ -1,262 +1,43 @@
-"""The fast write path: whoosh segments written from our own analysis, bypassing whoosh's posting pool.
+"""The fast write path: one whoosh segment's files written from our own analysis, bypassing whoosh's pool.
 
-In: documents as `schema.to_document` makes them. Out: ordinary whoosh W3 segments: the same files, term
-table, columns and posting blocks whoosh's own SegmentWriter writes (`tests/test_segments.py` compares
-them), except that block data is pickled with protocol 5 (DATA_PROTOCOL) instead of 2 and compressed with a
-smaller zlib window (`_compress`), plus one file
-of our own in each segment: the postings sidecar (SIDECAR_EXT), the text terms' postings and positions
-as flat arrays that `search.view` slices in place.
+In: documents as `schema.to_document` makes them, added in document order, and whoosh's per-document and
+field writers of the new segment. Out: ordinary whoosh W3 segment files — the same term table, columns and
+posting blocks whoosh's own SegmentWriter writes (`tests/test_segments.py` compares them), except that
+block data is pickled with protocol 5 (DATA_PROTOCOL) and compressed by `encoding.compress` — plus the
+postings sidecar (search.engine.sidecar).
 
-Why: whoosh's writer runs every posting through a pickled external sort and several Python calls
-(about 110 articles/s here). This module keeps a text field as raw-token numbers (each distinct token
-analysed once by `analysis.index_entry`), inverts them per segment with numpy, and writes each term's
-posting blocks in one go.
-Whoosh internals touched, all in this file: the W3 field writer's term table and postings file, the
-W3 block layout (`_write_blocks`) and W3TermInfo's statistics. Everything else (per-document values,
-columns, deletions, the TOC, locking) goes through whoosh's own classes.
+Why: whoosh's writer runs every posting through a pickled external sort and several Python calls (about
+110 articles/s here). This keeps a text field as raw-token numbers (search.engine.vocabulary), inverts them
+per segment with numpy, and writes each term's posting blocks in one go. Whoosh internals touched, all in
+this module: the W3 field writer's term table and postings file, the W3 block layout
+(`_write_text_terms`, `_write_term`) and W3TermInfo's statistics. Per-document values, columns, deletions,
+the TOC and locking go through whoosh's own classes. Committing segments is search.engine.writer's.
 """
 from __future__ import annotations
 
-import struct
-import zlib
 from array import array
 from collections import Counter
-from hashlib import blake2b
 from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.writing import SegmentWriter
 
-from .analysis import index_entry, looked_up, tokens
+from ..analysis import tokens
+from . import encoding
+from .encoding import BYTE_LEN, DATA_PROTOCOL, LEN_BYTE, compress, expand, fast_stored_fields, pack_int, position_values
+from .sidecar import FAST_FIELDS, narrowest, term_hash, write_sidecar
+from .vocabulary import TextBuffer, Vocabulary, as_array
 
-FAST_FIELDS = ("title", "body", "tags")  # analyzed by analysis.index_entry (NewsAnalyzer's twin)
+
+
 # other indexed fields whose values recur across documents: whoosh analyses each value once per segment
 REPEATED_FIELDS = ("author", "author_key", "date", "country", "person", "topic", "source")
 INDEXED_KEPT = 200_000  # (field, value) analyses remembered per segment
 BLOCK = 128  # postings per block, as W3Codec
 CHUNK_DOCS = 5_000  # documents expanded at a time when a segment's text fields are inverted
 GROUP_POSITIONS = 1_000_000  # positions of the terms inverted and written at a time (a few tens of MB)
-try:  # ISA-L's deflate writes the same zlib streams 2 to 3.5 times faster than zlib (README: Dependencies)
-    from isal import isal_zlib as _deflate
-    COMPRESSION = 1  # ISA-L's level 1: posting blocks 8% larger than zlib's level 3, stored fields the same
-except ImportError:  # a platform without isal's wheels
-    _deflate = None
-    COMPRESSION = 3  # zlib's level, as W3Codec
-# whoosh pickles a block's data with protocol 2, where every bytes value costs a function call to
-# unpickle; protocol 5 stores bytes natively: blocks read about 8x faster and compress to about a third.
-# whoosh's reader unpickles any protocol, so the index stays a whoosh index.
-DATA_PROTOCOL = 5
-# The postings sidecar: one file per segment (inside its compound .seg file) holding every text term's
-# postings as flat arrays (document numbers, positions per posting, positions), so queries slice them
-# in place with numpy instead of decompressing and unpickling whoosh's blocks, which stay as they are
-# (whoosh's own search reads them). Layout: a header (magic, number of terms, offsets of the four
-# sections, item sizes of counts and positions); all terms' document numbers (uint32) and counts, in
-# posting order; all their positions (each posting's ascending); then the directory: the terms'
-# 8-byte key hashes sorted, and for each (first posting, postings, first position, positions).
-SIDECAR_EXT = ".cpst"
-SIDECAR_MAGIC = b"CAPST\x00\x00\x01"
-SIDECAR_HEADER = struct.Struct("<8sqqqqqqq")  # magic, terms, docs/counts/positions/directory at, count and position item size
-
-
-def term_hash(key: bytes) -> int:
-    """The sidecar's 8-byte hash of a term-table key (field number + term bytes)."""
-    return int.from_bytes(blake2b(key, digest_size=8).digest(), "little")
-
-
-def _compress(data: bytes) -> bytes:
-    """A posting block's data as a zlib stream, which whoosh's zlib.decompress reads: ISA-L's when installed,
-    else zlib at level COMPRESSION with a 4 KB window and a small hash table (setting up zlib's default
-    32 KB window costs about 20-50 us a call, more than compressing a typical block)."""
-    if _deflate is not None:
-        return _deflate.compress(data, COMPRESSION)
-    c = zlib.compressobj(COMPRESSION, zlib.DEFLATED, 12, 5)
-    return c.compress(data) + c.flush()
-
-
-def fast_stored_fields(perdoc) -> None:
-    """Have whoosh's per-document writer compress each document's stored fields with ISA-L (when installed):
-    the same zlib stream, read by whoosh's own reader, at about a third of the time."""
-    if _deflate is not None:
-        column = perdoc._colwriters["_stored"]._child  # whoosh's CompressedBytesColumn.Writer
-        column._compress, column._level = _deflate.compress, COMPRESSION
-
-
-_pack_int = struct.Struct("!i").pack
-_pack_uint = struct.Struct("!I").pack
-
-
-def _encode_positions(poslist) -> bytes:
-    """whoosh.formats.Positions.encode, for a list of positions."""
-    deltas, base = [], 0
-    for p in poslist:
-        deltas.append(p - base)
-        base = p
-    return _pack_uint(len(deltas)) + dumps(deltas, 2)
-
-
-_SINGLES: dict = {}
-
-
-def _single(p: int) -> bytes:
-    """The encoded value of a posting with one position (most postings): computed once per position."""
-    v = _SINGLES.get(p)
-    if v is None:
-        v = _SINGLES[p] = _encode_positions((p,))
-    return v
-
-
-def _position_values(counts: np.ndarray, firsts: np.ndarray, positions: np.ndarray) -> list:
-    """Each posting's positions encoded as whoosh's Positions format stores them."""
-    single = counts == 1
-    out = np.empty(counts.size, dtype=object)
-    if single.any():
-        at = positions[firsts[single]]
-        table = np.empty(int(at.max()) + 1, dtype=object)
-        table[:] = [_single(p) for p in range(table.size)]
-        out[single] = table[at]
-    several = np.flatnonzero((counts > 1) & (counts <= PICKLE_BATCH))
-    if several.size:
-        out[several] = _encode_many(counts[several], firsts[several], positions)
-    for i in np.flatnonzero(counts > PICKLE_BATCH).tolist():
-        f = int(firsts[i])
-        out[i] = _encode_positions(positions[f:f + int(counts[i])].tolist())
-    return out.tolist()
-
-
-PICKLE_BATCH = 1000  # pickle writes a list's items in batches of this many (one MARK ... APPENDS each)
-_LIST_START = np.frombuffer(b"\x80\x02]q\x00(", np.uint8)  # protocol 2, empty list, memo 0, MARK
-_LIST_END = np.frombuffer(b"e.", np.uint8)  # APPENDS, STOP
-
-
-def _encode_many(counts: np.ndarray, firsts: np.ndarray, positions: np.ndarray) -> list:
-    """`_encode_positions` for postings of 2 to PICKLE_BATCH positions each, all at once with numpy.
-
-    Each value is the count (4 bytes, big-endian), then pickle protocol 2 of the list of position deltas:
-    a small int as BININT1 ("K", 1 byte), BININT2 ("M", 2 bytes) or BININT ("J", 4 bytes, little-endian);
-    `tests/test_segments.py` checks the bytes against pickle's.
-    """
-    counts = counts.astype(np.int64)
-    item = _expand(firsts.astype(np.int64), counts)  # every position of these postings, in order
-    p = positions[item].astype(np.int64)
-    starts = np.cumsum(counts) - counts  # each posting's first item
-    d = np.diff(p, prepend=0)
-    d[starts] = p[starts]  # deltas from 0 at each posting's start
-    width = np.where(d < 256, 2, np.where(d < 65536, 3, 5))
-    inner = np.add.reduceat(width, starts)
-    size = 4 + _LIST_START.size + inner + _LIST_END.size
-    end = np.cumsum(size)
-    begin = end - size
-    buf = np.zeros(int(end[-1]), np.uint8)
-    head = begin[:, None] + np.arange(4)
-    buf[head] = (counts[:, None] >> np.array([24, 16, 8, 0])) & 0xFF
-    buf[begin[:, None] + 4 + np.arange(_LIST_START.size)] = _LIST_START
-    buf[end[:, None] - _LIST_END.size + np.arange(_LIST_END.size)] = _LIST_END
-    # each item's opcode: from its posting's list start plus the widths of the items before it
-    within = np.cumsum(width) - width
-    within -= np.repeat(within[starts], counts)
-    at = np.repeat(begin + 4 + _LIST_START.size, counts) + within
-    buf[at] = np.where(width == 2, ord("K"), np.where(width == 3, ord("M"), ord("J")))
-    buf[at + 1] = d & 0xFF
-    wide = width > 2
-    buf[at[wide] + 2] = (d[wide] >> 8) & 0xFF
-    wider = width == 5
-    buf[at[wider] + 3] = (d[wider] >> 16) & 0xFF
-    buf[at[wider] + 4] = (d[wider] >> 24) & 0xFF
-    data = buf.tobytes()
-    return [data[a:b] for a, b in zip(begin.tolist(), end.tolist())]
-
-
-# a length byte as a block's info stores it, and as the term's statistics store it
-_BYTE_LEN = [byte_to_length(b) for b in range(256)]
-_LEN_BYTE = [length_to_byte(n) for n in _BYTE_LEN]
-
-
-class _Vocabulary:
-    """The distinct raw tokens of a segment's text fields, each analyzed once (`analysis.index_entry`).
-
-    A raw token gets a number; for each number the vocabulary keeps how many positions it consumes,
-    its index terms (as term numbers) with their relative positions, and its surface words (as word
-    numbers, for the spelling index), as flat arrays that `SegmentBuilder.finish` expands with numpy.
-    """
-
-    def __init__(self):
-        self.ids: dict = {}  # raw token -> number
-        self.advance = array("i")
-        self.entry_start, self.entry_count = array("i"), array("i")
-        self.entry_term, self.entry_rel = array("i"), array("i")
-        self.word_start, self.word_count, self.word_ids = array("i"), array("i"), array("i")
-        self.terms: list = []  # term number -> term
-        self.term_ids: dict = {}
-        self.words: list = []  # word number -> surface word
-        self.word_numbers: dict = {}
-
-    def numbers(self, raws: list) -> list:
-        """The numbers of raw tokens, adding the new ones."""
-        return looked_up(self.ids, raws, self._add)
-
-    def _add(self, raw: str) -> int:
-        n = self.ids.get(raw)
-        if n is not None:
-            return n
-        n = self.ids[raw] = len(self.advance)
-        entries, advance, pieces = index_entry(raw)
-        self.advance.append(advance)
-        self.entry_start.append(len(self.entry_term))
-        self.entry_count.append(len(entries))
-        for term, rel in entries:
-            t = self.term_ids.get(term)
-            if t is None:
-                t = self.term_ids[term] = len(self.terms)
-                self.terms.append(term)
-            self.entry_term.append(t)
-            self.entry_rel.append(rel)
-        self.word_start.append(len(self.word_ids))
-        self.word_count.append(len(pieces))
-        for w in pieces:
-            i = self.word_numbers.get(w)
-            if i is None:
-                i = self.word_numbers[w] = len(self.words)
-                self.words.append(w)
-            self.word_ids.append(i)
-        return n
-
-    def arrays(self) -> dict:
-        return {name: _np(getattr(self, name)) for name in (
-            "advance", "entry_start", "entry_count", "entry_term", "entry_rel", "word_start", "word_count",
-            "word_ids")}
-
-
-def _np(values: array, dtype=np.int32) -> np.ndarray:
-    return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype)
-
-
-def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """The indexes starts[i], starts[i] + 1, ... starts[i] + counts[i] - 1, for every i, in order."""
-    total = int(counts.sum())
-    firsts = np.cumsum(counts) - counts
-    return np.repeat(starts - firsts, counts) + np.arange(total, dtype=np.int64)
-
-
-class _TextBuffer:
-    """One text field's raw token numbers, document by document, until `SegmentBuilder.finish`; the
-    numbers are kept in one array per CHUNK_DOCS documents, so inverting lets each go in turn."""
-
-    def __init__(self):
-        self.docs, self.counts = array("i"), array("i")
-        self.parts = {}  # chunk number (docnum // CHUNK_DOCS) -> the token numbers of its documents
-        self.size = 0
-
-    def add(self, docnum: int, numbers: list) -> None:
-        self.docs.append(docnum)
-        self.counts.append(len(numbers))
-        part = self.parts.get(docnum // CHUNK_DOCS)
-        if part is None:
-            part = self.parts[docnum // CHUNK_DOCS] = array("i")
-        part.extend(numbers)
-        self.size += len(numbers)
 
 
 class SegmentBuilder:
@@ -274,8 +55,8 @@ class SegmentBuilder:
         fast_stored_fields(perdocwriter)
         self.fieldwriter = fieldwriter
         self.docnum = 0
-        self.vocab = _Vocabulary()
-        self.text = {f: _TextBuffer() for f in FAST_FIELDS}
+        self.vocab = Vocabulary()
+        self.text = {f: TextBuffer(CHUNK_DOCS) for f in FAST_FIELDS}
         self.other_postings = {}  # field -> term -> [docnums, weights, values]
         self.lengths = {}  # field -> array of each document's length byte (whoosh's lossy length_to_byte)
         self._fields = sorted(schema.names())
@@ -351,11 +132,11 @@ class SegmentBuilder:
         CHUNK_DOCS documents each: numpy's intermediate arrays stay small whatever the segment's size.
         With `drop`, each chunk's token numbers leave the buffer once yielded."""
         buf = self.text[name]
-        docs, counts = _np(buf.docs), _np(buf.counts)
+        docs, counts = as_array(buf.docs), as_array(buf.counts)
         for k in sorted(buf.parts):
             d0 = k * CHUNK_DOCS
             i0, i1 = np.searchsorted(docs, [d0, d0 + CHUNK_DOCS]).tolist()
-            numbers = _np(buf.parts.pop(k) if drop else buf.parts[k])
+            numbers = as_array(buf.parts.pop(k) if drop else buf.parts[k])
             yield d0, docs[i0:i1], counts[i0:i1], numbers
             del numbers
 
@@ -374,7 +155,7 @@ class SegmentBuilder:
                         continue
                     docs, ntok, numbers = chunks[name][d0]
                     n = v["word_count"][numbers]
-                    at = _expand(v["word_start"][numbers], n)
+                    at = expand(v["word_start"][numbers], n)
                     pairs.append((np.repeat(np.repeat(docs, ntok), n).astype(np.int64) << 32) | v["word_ids"][at])
                 present = np.sort(np.concatenate(pairs))  # np.unique hashes, slowly
                 if present.size:
@@ -398,12 +179,12 @@ class SegmentBuilder:
         # each term's positions, before anything is expanded: a raw token's index entries take one each
         uses = np.zeros(v["advance"].size, np.int64)
         for part in self.text[name].parts.values():
-            uses += np.bincount(_np(part), minlength=uses.size)
+            uses += np.bincount(as_array(part), minlength=uses.size)
         per_key = np.bincount(rank[v["entry_term"]], weights=np.repeat(uses, v["entry_count"]),
                               minlength=len(by_rank)).astype(np.int64)
         total = int(per_key.sum())
         if not total:
-            self.text[name] = _TextBuffer()
+            self.text[name] = TextBuffer(CHUNK_DOCS)
             return
         # groups of terms: each ends at the first term whose positions reach GROUP_POSITIONS past its start
         ends = np.searchsorted(np.cumsum(per_key), np.arange(GROUP_POSITIONS, total + GROUP_POSITIONS,
@@ -415,7 +196,7 @@ class SegmentBuilder:
             start = np.cumsum(advance, dtype=np.int64) - advance  # from the start of the chunk ...
             start -= np.repeat(start[np.cumsum(counts) - counts], counts)  # ... and of the token's document
             n = v["entry_count"][numbers]
-            at = _expand(v["entry_start"][numbers], n)
+            at = expand(v["entry_start"][numbers], n)
             key = rank[v["entry_term"][at]]
             pos = (np.repeat(start, n) + v["entry_rel"][at]).astype(np.int32)
             doc = np.repeat(np.repeat(cdocs, counts), n)
@@ -425,13 +206,13 @@ class SegmentBuilder:
             del o
             # kept narrow: documents from the chunk's first, positions in 16 bits when they fit
             doc = (doc - d0).astype(np.uint16 if CHUNK_DOCS <= 65536 else np.int32)
-            pos = _narrowest(pos)
+            pos = narrowest(pos)
             cut = np.searchsorted(key, bounds).tolist()
             for g, (lo, hi) in enumerate(zip([0] + cut[:-1], cut)):
                 if hi > lo:  # copies: the chunk's arrays go
                     pieces[g].append((key[lo:hi].copy(), d0, doc[lo:hi].copy(), pos[lo:hi].copy()))
             del key, pos, doc, numbers
-        self.text[name] = _TextBuffer()
+        self.text[name] = TextBuffer(CHUNK_DOCS)
         for g in range(len(pieces)):
             parts, pieces[g] = pieces[g], None  # a group's triples go once it is written
             if not parts:
@@ -513,7 +294,7 @@ class SegmentBuilder:
         deltas = np.diff(pdocs, prepend=0)
         deltas[bstart] = pdocs[bstart]
         pfirst = np.cumsum(pcounts, dtype=np.int64) - pcounts
-        values = _position_values(pcounts, pfirst, pos)
+        values = position_values(pcounts, pfirst, pos)
         docs_l, deltas_l, w_l = pdocs.tolist(), deltas.tolist(), w64.tolist()
         bstart_l, bend_l = bstart.tolist(), bend.tolist()
         bmax_l, bmin_l, bsum_l = bmax.tolist(), bmin.tolist(), bsum.tolist()
@@ -540,18 +321,18 @@ class SegmentBuilder:
                     mw = None if first == 1.0 else first
                 else:
                     mw = tuple(w_l[lo:hi])
-                data = _compress(dumps((tuple(deltas_l[lo:hi]), mw, tuple(values[lo:hi])), DATA_PROTOCOL))
-                infobytes = dumps((hi - lo, docs_l[hi - 1], maxw if maxw > 0 else 0, COMPRESSION,
-                                   _LEN_BYTE[bminlen_l[b]], _LEN_BYTE[bmaxlen_l[b]]), 2)
+                data = compress(dumps((tuple(deltas_l[lo:hi]), mw, tuple(values[lo:hi])), DATA_PROTOCOL))
+                infobytes = dumps((hi - lo, docs_l[hi - 1], maxw if maxw > 0 else 0, encoding.COMPRESSION,
+                                   LEN_BYTE[bminlen_l[b]], LEN_BYTE[bmaxlen_l[b]]), 2)
                 size = len(infobytes) + len(data)
-                parts += (_pack_int(-size if b == last_block else size), infobytes, data)
+                parts += (pack_int(-size if b == last_block else size), infobytes, data)
                 weight += bsum_l[b]
             blob = b"".join(parts)
             postfile.write(blob)
             lo, hi = tfirst_l[t], tlast_l[t]
             info._weight = weight
             info._df = hi - lo
-            info._minlength, info._maxlength = _BYTE_LEN[tminlen[t]], _BYTE_LEN[tmaxlen[t]]
+            info._minlength, info._maxlength = BYTE_LEN[tminlen[t]], BYTE_LEN[tmaxlen[t]]
             info._maxweight = tmax[t]
             info._minid, info._maxid = docs_l[lo], docs_l[hi - 1]
             info.set_extent(here, len(blob))
@@ -567,8 +348,8 @@ class SegmentBuilder:
             tnpos = np.append(tpos[1:], pos.size) - tpos
             rows.append(np.stack([tfirst + first_posting, tn, tpos + first_position, tnpos], axis=1))
             docnums.append(pdocs.astype(np.uint32))
-            counts.append(_narrowest(pcounts))  # kept narrow until written
-            positions.append(_narrowest(pos))
+            counts.append(narrowest(pcounts))  # kept narrow until written
+            positions.append(narrowest(pos))
 
     def _write_term(self, key: bytes, docs, weights, values, lengths, fmt) -> None:
         """Write one term's posting blocks as W3PostingsWriter does (data pickled with DATA_PROTOCOL), and its
@@ -603,11 +384,11 @@ class SegmentBuilder:
             else:
                 mw = tuple(ws)
             deltas = (ids[0],) + tuple([b - a for a, b in zip(ids, ids[1:])])
-            data = _compress(dumps((deltas, mw, vs), DATA_PROTOCOL))
-            infobytes = dumps((len(ids), ids[-1], blockmax, COMPRESSION, length_to_byte(minlen),
+            data = compress(dumps((deltas, mw, vs), DATA_PROTOCOL))
+            infobytes = dumps((len(ids), ids[-1], blockmax, encoding.COMPRESSION, length_to_byte(minlen),
                                length_to_byte(maxlen)), 2)
             size = len(infobytes) + len(data)
-            parts += (_pack_int(-size if b + BLOCK >= n else size), infobytes, data)
+            parts += (pack_int(-size if b + BLOCK >= n else size), infobytes, data)
             # the term's statistics, block by block as W3TermInfo.add_block gathers them
             weight += sum(ws)
             if minlength is None or minlen is None:
@@ -624,143 +405,3 @@ class SegmentBuilder:
         info._minid, info._maxid = docs[0], docs[-1]
         info.set_extent(start, len(blob))
         self.fieldwriter._tindex.add(key, info.to_bytes())
-
-
-def _narrowest(values: np.ndarray) -> np.ndarray:
-    """The (non-negative) values as uint16 when they all fit, else uint32."""
-    return values.astype(_item_type([values]))
-
-
-def _item_type(parts: list):
-    """uint16 when every value of the arrays fits, else uint32."""
-    top = max((int(a.max()) for a in parts if a.size), default=0)
-    return np.uint16 if top < 65536 else np.uint32
-
-
-def write_sidecar(f, hashes: list, docnums: list, counts: list, positions: list, rows: list) -> None:
-    """Write a postings sidecar (layout above SIDECAR_EXT) to the whoosh file f and close it.
-
-    hashes: the terms' hashes; docnums, counts, positions: arrays of postings, each field's in turn;
-    rows: per field, an array of (first posting, postings, first position, positions) per term.
-    The sections are written part by part: no copy of the whole postings is made.
-    """
-    keys = np.array(hashes, dtype=np.uint64)
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    table = (np.concatenate(rows) if rows else np.zeros((0, 4))).astype(np.int64)[order]
-    if keys.size > 1:  # two terms sharing a hash (never seen): both left out, read from whoosh's postings
-        dup = np.zeros(keys.size, dtype=bool)
-        same = keys[1:] == keys[:-1]
-        dup[1:] |= same
-        dup[:-1] |= same
-        keys, table = keys[~dup], table[~dup]
-    sections = [(docnums, np.uint32), (counts, _item_type(counts)), (positions, _item_type(positions))]
-    at, offsets = SIDECAR_HEADER.size, []
-    for parts, dtype in sections:
-        offsets.append(at)
-        nbytes = sum(a.size for a in parts) * np.dtype(dtype).itemsize
-        at += nbytes + (-nbytes) % 8
-    f.write(SIDECAR_HEADER.pack(SIDECAR_MAGIC, keys.size, *offsets, at, np.dtype(sections[1][1]).itemsize,
-                                np.dtype(sections[2][1]).itemsize))
-    for parts, dtype in sections:
-        nbytes = 0
-        for a in parts:
-            a = np.ascontiguousarray(a, dtype=dtype)
-            f.write(memoryview(a).cast("B"))
-            nbytes += a.nbytes
-        f.write(b"\x00" * ((-nbytes) % 8))
-    f.write(keys.tobytes())
-    f.write(table.tobytes())
-    f.close()
-
-
-class FastWriter(SegmentWriter):
-    """whoosh's SegmentWriter with `add_prepared` (the fast path) and segments written by other processes.
-
-    Deletions, the TOC, locking and cancel are whoosh's own. Merging is ours (`commit(merge_into=...)`):
-    whoosh's merge would send every posting of the merged segments through its slow pool.
-    """
-
-    def __init__(self, ix, **kwargs):
-        super().__init__(ix, **kwargs)
-        self.builder = SegmentBuilder(self.schema, self.perdocwriter, self.fieldwriter)
-        self.extra_segments = []
-
-    def add_prepared(self, doc: dict) -> None:
-        self.builder.add(doc)
-        self.docnum = self.builder.docnum
-        self._added = True
-
-    def add_document(self, **fields):
-        raise NotImplementedError("FastWriter indexes through add_prepared")
-
-    def add_segments(self, segments: list) -> None:
-        """Add whole segments written into this index's storage by `SegmentWriting` (in other processes)."""
-        self.extra_segments.extend(segments)
-
-    def _flush_segment(self):
-        self.perdocwriter.close()
-        self.builder.finish(self.newsegment.create_file(self.storage, SIDECAR_EXT))
-        self.fieldwriter.close()
-
-    def commit(self, drop_segments=(), **_ignored):
-        """Write the new segment and the TOC; `drop_segments` are left out (their documents were re-added)."""
-        self._check_state()
-        dropped = {s.segment_id() for s in drop_segments}
-        final = [s for s in self.segments if s.segment_id() not in dropped]
-        if self._added:
-            final.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        final.extend(self.extra_segments)
-        self._commit_toc(final)
-        self._finish()
-
-
-class SegmentWriting:
-    """One new segment of an index, written document by document: `add` each, then `close`.
-
-    Takes no lock and writes no TOC: the caller (a worker process) hands the Segment to a FastWriter.
-    """
-
-    def __init__(self, ix, compound: bool = True):
-        from whoosh.codec import default_codec
-        codec = default_codec()
-        self.ix, self.compound = ix, compound
-        self.segment = codec.new_segment(ix.storage, ix.indexname)
-        self.perdoc = codec.per_document_writer(ix.storage, self.segment)
-        self.fieldwriter = codec.field_writer(ix.storage, self.segment)
-        self.builder = SegmentBuilder(ix.schema, self.perdoc, self.fieldwriter)
-
-    @property
-    def docnum(self) -> int:
-        return self.builder.docnum
-
-    def add(self, doc: dict) -> None:
-        self.builder.add(doc)
-
-    def close(self, words: Counter = None):
-        """Write the segment's files and return the Segment; when `words` is given, the document frequencies
-        of the documents' surface words are added to it."""
-        ix, segment, builder = self.ix, self.segment, self.builder
-        self.perdoc.close()
-        if words is not None:
-            words.update(builder.words)
-        builder.finish(segment.create_file(ix.storage, SIDECAR_EXT))
-        self.fieldwriter.close()
-        segment.set_doc_count(builder.docnum)
-        if self.compound and segment.should_assemble():
-            segment.create_compound_file(ix.storage)
-        return segment
-
-
-def write_segment(ix, docs, words: Counter = None, compound: bool = True):
-    """Write `docs` (an iterable of prepared documents) as one new segment of `ix`; return the Segment.
-
-    Takes no lock and writes no TOC: the caller (a worker process) hands the Segment to a FastWriter.
-    When `words` is given, the document frequencies of the documents' surface words are added to it.
-    """
-    out = SegmentWriting(ix, compound)
-    for doc in docs:
-        out.add(doc)
-    return out.close(words)

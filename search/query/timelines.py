@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .models import Series
+from ..models import Series
 
 MAX_SERIES = 8
 

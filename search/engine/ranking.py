@@ -8,6 +8,7 @@ through a reference BM25F ranker (tests/bm25_reference.py) that must give whoosh
 from __future__ import annotations
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 
@@ -25,7 +26,6 @@ def best_first(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple:
 
 def _lengths(perdoc, field: str, n: int) -> np.ndarray:
     """Every document's length of one field, decoded from whoosh's one-byte length column."""
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
     out = np.ones(n, dtype=np.float64)
     reader = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
     if reader is None:

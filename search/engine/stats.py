@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 from whoosh.query import Term
 
-from .errors import IndexMissing
-from .models import FACETS
+from ..errors import IndexMissing
+from ..models import FACETS
 from .schema import SCHEMA_VERSION
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .nodes import Any, Near, Phrase, Word, positive_words
-from .view import read_positions
+from .postings import read_positions
 
 SCORED = ("title", "body", "tags")  # the fields BM25F adds up; others (author) only match
 SPAN_FIELDS = ("title", "body")  # where w/N and proximity look for words near each other

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from . import analysis
+from .. import analysis
 
 _SPLIT = re.compile(r"[\s\-‐‑–]+")
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from html import escape
 
-from . import analysis
+from .. import analysis
+from .parsing import parse_query
 
 READ_CHARS = 320  # a paragraph cut from a run-on body has at least this many characters (and two sentences)
 RUN_ON_CHARS = 900  # a single-line paragraph longer than this is cut at sentence ends
@@ -24,7 +25,6 @@ def terms_of(q: str, view) -> frozenset:
     """The index terms a query's words match (what its snippets mark); empty without a query."""
     if not (q or "").strip():
         return frozenset()
-    from .parsing import parse_query
     return parse_query(q, lexicon=view).highlight_terms()
 
 

@@ -1,0 +1,94 @@
+"""Raw search parameters -> a validated SearchRequest, and the date periods of the timeline.
+
+In: strings or numbers as a URL or the CLI gives them. Out: a `SearchRequest` (`build_request`, `refine`), or
+BadQuery naming the bad parameter. `period_end` gives the last day of a timeline period (YYYY or YYYY-MM).
+This module does not search.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Optional
+
+from .. import config
+from ..errors import BadQuery
+from ..models import FACETS, SORTS, SearchRequest
+
+
+def build_request(q: str = "", country=(), person=(), topic=(), author: str = "", date_from: Optional[str] = None,
+                  date_to: Optional[str] = None, sort: str = "relevance", page=1, per_page=None,
+                  explain: bool = False) -> SearchRequest:
+    """Validate raw search parameters (strings or numbers) and build a SearchRequest.
+
+    The query text may be a paragraph (the web layer bounds what a request may carry).
+
+    Raises:
+        BadQuery: with a message naming the bad parameter.
+    """
+    q = (q or "").replace("\x00", " ")
+    if sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}, not {str(sort)[:30]!r}")
+    page = _int("page", page, 1)
+    per_page = _int("per_page", per_page if per_page not in (None, "") else config.get("per_page"), 1)
+    if per_page > config.get("max_per_page"):
+        raise BadQuery(f"per_page must be at most {config.get('max_per_page')}")
+    if page * per_page > config.get("max_results_depth") + per_page - 1 and page > 1:
+        raise BadQuery(f"page {page} is too deep: results stop at {config.get('max_results_depth'):,}; "
+                       f"narrow the search instead")
+    d_from, d_to = _date("from", date_from), _date("to", date_to)
+    if d_from and d_to and d_from > d_to:
+        raise BadQuery(f"from ({d_from}) is after to ({d_to})")
+    clean = lambda vals: tuple(dict.fromkeys(v.strip() for v in vals if v and v.strip()))
+    return SearchRequest(q=q.strip(), country=clean(country), person=clean(person), topic=clean(topic),
+                         author=(author or "").strip(), date_from=d_from, date_to=d_to, sort=sort,
+                         page=page, per_page=per_page, explain=bool(explain))
+
+
+def refine(req: SearchRequest, source=(), timeline_by: Optional[str] = None, fold=True) -> SearchRequest:
+    """Add the options of a request beyond build_request's: the source facet's selection, the facet the
+    timeline is split by (`timeline_by`, "" or None for none) and whether near-copies are folded.
+
+    Raises:
+        BadQuery: a timeline_by that is not a facet.
+    """
+    timeline_by = (timeline_by or "").strip()
+    if timeline_by and timeline_by not in FACETS:
+        raise BadQuery(f"timeline_by must be one of {', '.join(FACETS)}, not {timeline_by[:30]!r}")
+    clean = tuple(dict.fromkeys(v.strip() for v in source if v and v.strip()))
+    return replace(req, source=clean, timeline_by=timeline_by, fold=bool(fold))
+
+
+def _int(name: str, value, minimum: int) -> int:
+    try:
+        n = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise BadQuery(f"{name} must be a whole number, not {str(value)[:30]!r}") from None
+    if n < minimum:
+        raise BadQuery(f"{name} must be at least {minimum}")
+    if n > 10**9:
+        raise BadQuery(f"{name} is too large")
+    return n
+
+
+def _date(name: str, value) -> Optional[str]:
+    if value in (None, ""):
+        return None
+    s = str(value).strip()
+    for fmt_len, pad in ((10, ""), (7, "-01"), (4, "-01-01")):
+        if len(s) == fmt_len:
+            try:
+                d = date.fromisoformat(s + pad)
+            except ValueError:
+                break
+            if fmt_len < 10 and name == "to":  # "to=2025" means to the end of 2025
+                d = period_end(s)
+            return d.isoformat()
+    raise BadQuery(f"{name} must be a date as YYYY-MM-DD (or YYYY-MM, YYYY), not {s[:30]!r}")
+
+
+def period_end(s: str) -> date:
+    if len(s) == 4:
+        return date(int(s), 12, 31)
+    y, m = int(s[:4]), int(s[5:7])
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
