@@ -1,6 +1,6 @@
 """Text analysis: tokenising, folding, stop words and stemming; the only module that imports nltk.
 
-In: text. Out: tokens for whoosh (the `NewsAnalyzer` chain) or plain term lists (`terms`).
+In: text. Out: tokens, terms (stems), name-variant keys and index entries; search.engine.analyzers wraps them for whoosh.
 News text needs more than whitespace: hyphenated names (Nur-Sultan: "nur", "sultan" and "nursultan"),
 abbreviations (U.S. -> "us"), numbers and percentages ("5.4%"), possessives with straight or curly
 apostrophes (Kazakhstan’s -> kazakhstan), accents folded (Türkiye -> turkiye), English Snowball stems
