@@ -5,7 +5,6 @@ stdout, progress and messages to stderr. SearchError becomes one line on stderr 
 """
 from __future__ import annotations
 
-import functools
 import html as html_lib
 import json
 import sys
@@ -20,12 +19,12 @@ from .ablation import markdown, run_ablation
 from .bench import run_bench
 from .engine import IndexView, index_stats
 from .engine.stats import collect, verify
-from .errors import SearchError
 from .evaluate import evaluate
-from .indexing import Progress, build_index
+from .indexing import build_index
 from .query import (article, build_request, csv_lines, dossier, export_rows, jsonl_lines, refine, run,
                     tag_evidence)
 from .query.timelines import to_rows
+from .terminal import BarProgress, user_errors
 from .tuning import DEFAULT
 
 
@@ -36,47 +35,6 @@ def _index_dir(value):
 def index_dir_option(f):
     return click.option("--index-dir", "index_dir", type=click.Path(file_okay=False), default=None,
                          help=f"Index folder (default: {config.shown('index_dir')}).")(f)
-
-
-def user_errors(f):
-    """Turn library errors into one line on stderr and exit status 1."""
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        try:
-            return f(*args, **kwargs)
-        except SearchError as e:
-            click.echo(f"Error: {e}", err=True)
-            sys.exit(1)
-        except BrokenPipeError:
-            sys.exit(0)
-    return wrapper
-
-
-class BarProgress(Progress):
-    """Progress bars on stderr (click draws them only on a terminal; elsewhere one line per step)."""
-
-    def __init__(self):
-        self.bar = None
-
-    def start(self, label, total):
-        self.finish()
-        if total is None:
-            click.echo(f"{label}...", err=True)
-            return
-        self.bar = click.progressbar(length=total, label=f"{label:<22}", file=sys.stderr, show_pos=True)
-        self.bar.__enter__()
-
-    def advance(self, n=1):
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def finish(self):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-    def warn(self, message):
-        click.echo(f"warning: {message}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from search import bench, synth, tagging
+from search import bench, fts_bench, synth, tagging
 from search.models import Article
 
 
@@ -99,7 +99,7 @@ def test_typo_is_one_edit_from_a_real_word():
     ('oil "gas" NOT-x', ('"oil" """gas""" "NOT-x"', '"oil" OR """gas""" OR "NOT-x"')),
 ])
 def test_queries_are_escaped_for_fts5(q, expected):
-    assert bench.to_fts(q) == expected
+    assert fts_bench.to_fts(q) == expected
 
 
 def test_run_bench_answers_every_query_on_both_engines():

@@ -1,17 +1,14 @@
 """The fast write path: one whoosh segment's files written from our own analysis, bypassing whoosh's pool.
 
-In: documents as `schema.to_document` makes them, added in document order, and whoosh's per-document and
-field writers of the new segment. Out: ordinary whoosh W3 segment files — the same term table, columns and
-posting blocks whoosh's own SegmentWriter writes (`tests/test_segments.py` compares them), except that
-block data is pickled with protocol 5 (DATA_PROTOCOL) and compressed by `encoding.compress` — plus the
-postings sidecar (search.engine.sidecar).
-
-Why: whoosh's writer runs every posting through a pickled external sort and several Python calls (about
-110 articles/s here). This keeps a text field as raw-token numbers (search.engine.vocabulary), inverts them
-per segment with numpy, and writes each term's posting blocks in one go. Whoosh internals touched, all in
-this module: the W3 field writer's term table and postings file, the W3 block layout
-(`_write_text_terms`, `_write_term`) and W3TermInfo's statistics. Per-document values, columns, deletions,
-the TOC and locking go through whoosh's own classes. Committing segments is search.engine.writer's.
+In: documents as `schema.to_document` makes them, in document order, and whoosh's per-document and field
+writers of the new segment. Out: ordinary W3 segment files — the term table, columns and posting blocks
+whoosh's own SegmentWriter writes (`tests/test_segments.py` compares them), block data pickled with
+protocol 5 and compressed by `encoding.compress` — plus the postings sidecar (search.engine.sidecar).
+Why: whoosh's writer sends every posting through a pickled external sort (about 110 articles/s here).
+This keeps text as raw-token numbers (search.engine.vocabulary), inverts them per segment with numpy and
+writes each term's blocks in one go. Whoosh internals touched, only here: the W3 field writer's term table
+and postings file, the W3 block layout (`_write_text_terms`, `_write_term`) and W3TermInfo's statistics.
+Committing segments is search.engine.writer's.
 """
 from __future__ import annotations
 
@@ -29,8 +26,6 @@ from . import encoding
 from .encoding import BYTE_LEN, DATA_PROTOCOL, LEN_BYTE, compress, expand, fast_stored_fields, pack_int, position_values
 from .sidecar import FAST_FIELDS, narrowest, term_hash, write_sidecar
 from .vocabulary import TextBuffer, Vocabulary, as_array
-
-
 
 # other indexed fields whose values recur across documents: whoosh analyses each value once per segment
 REPEATED_FIELDS = ("author", "author_key", "date", "country", "person", "topic", "source")
@@ -142,8 +137,7 @@ class SegmentBuilder:
 
     @property
     def words(self) -> Counter:
-        """Surface word -> documents whose title or body holds it (stop words included), for the spelling
-        index."""
+        """Surface word -> documents whose title or body holds it (stop words included): for spelling."""
         if self._words is None:
             v = self.vocab.arrays()
             counts = np.zeros(len(self.vocab.words), np.int64)
@@ -352,9 +346,8 @@ class SegmentBuilder:
             positions.append(narrowest(pos))
 
     def _write_term(self, key: bytes, docs, weights, values, lengths, fmt) -> None:
-        """Write one term's posting blocks as W3PostingsWriter does (data pickled with DATA_PROTOCOL), and its
-        term-table row. The blocks are joined and written in one piece (most terms of these fields have one
-        posting: an article's id and hash)."""
+        """Write one term's posting blocks as W3PostingsWriter does (data pickled with DATA_PROTOCOL) in one
+        piece (most terms of these fields have one posting: an article's id and hash), and its term-table row."""
         postfile = self.fieldwriter._postfile
         fixed = fmt.fixed_value_size()
         info = W3TermInfo()

@@ -21,15 +21,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
-from typing import Optional
 
 from .. import analysis
-from ..models import FACETS
 from ..engine.nodes import TEXT, All, Any, AtLeast, Every, Facet, Near, Not, Parsed, Phrase, Word
+from ..models import FACETS
 from ..tuning import DEFAULT, Tuning
-from .variants import alternatives, candidates, keys_if_they_add, looks_like_name, one_letter_apart
-
-MAX_PREFIX_TERMS = 64
+from .variants import candidates
+from .words import MAX_PREFIX_TERMS, WordMaker
 
 TEXT_FIELD_NAMES = {"title": ("title",), "body": ("body",), "text": ("body",), "author": ("author",)}
 KNOWN_FIELDS = tuple(TEXT_FIELD_NAMES) + tuple(FACETS)
@@ -60,16 +58,11 @@ def parse_query(text: str, lexicon=None, tuning: Tuning = DEFAULT) -> Parsed:
     return _Parser(text, lexicon, tuning).parse()
 
 
-class _Parser:
+class _Parser(WordMaker):
     def __init__(self, text: str, lexicon, tuning: Tuning):
+        super().__init__(lexicon, tuning)
         self.text = (text or "").strip()
-        self.lexicon = lexicon
-        self.tuning = tuning
         self.notices: list = []
-        self.corrections: dict = {}
-        self.capped: list = []
-        self.long = False  # a plain query of more than short_query_words words
-        self.hyphenated: dict = {}  # Word of a hyphenated word's joined form -> Words of its parts
 
     # --- entry ---------------------------------------------------------------------------------
 
@@ -339,52 +332,6 @@ class _Parser:
         if not out:
             return None
         return out[0] if len(out) == 1 else All(tuple(dict.fromkeys(out)))
-
-    # --- words ---------------------------------------------------------------------------------
-
-    def _word(self, raw: str, fields=None, correct: bool = True) -> Optional[Word]:
-        pieces = analysis.split_token(raw)
-        if not pieces:
-            return None
-        piece = pieces[-1]  # a hyphenated word: its joined form, which the index holds for every occurrence
-        if piece in analysis.STOPWORDS:
-            return None
-        word = self._word_from_piece(piece, raw, fields, correct)
-        if len(pieces) > 1 and fields in (None, TEXT):  # and its parts, for _combine
-            parts = tuple(self._word_from_piece(p, p, fields, False) for p in pieces[:-1]
-                          if p not in analysis.STOPWORDS)
-            if len(parts) > 1:
-                self.hyphenated[word] = parts
-        return word
-
-    def _word_from_piece(self, piece: str, raw: str, fields, correct: bool = True) -> Word:
-        fields = fields or TEXT
-        if fields == ("author",):  # the author field is neither stemmed nor keyed
-            return Word(piece, (piece,), fields)
-        alts = alternatives(piece, self.tuning.variant_keys)
-        lex = self.lexicon
-        if lex is not None and correct and not any(lex.has_term(t) for t in alts):
-            fixed = lex.correct(piece)
-            if fixed and self.long and not one_letter_apart(piece, fixed):
-                fixed = None
-            if fixed:
-                self.corrections[piece] = fixed
-                alts = alternatives(fixed, self.tuning.variant_keys)
-        if lex is not None and not looks_like_name(raw):
-            alts = keys_if_they_add(alts, lex)
-        return Word(piece, alts, fields)
-
-    def _prefix(self, typed: str, fields) -> Optional[Word]:
-        prefix = analysis.fold(typed).strip("'")
-        if not prefix:
-            return None
-        if self.lexicon is None:
-            return Word(prefix + "*", (analysis.stem(prefix),), fields or TEXT)
-        words, cap = self.lexicon.complete(prefix, MAX_PREFIX_TERMS)
-        if cap and prefix not in self.capped:
-            self.capped.append(prefix)
-        stems = tuple(dict.fromkeys(analysis.stem(w) for w in words))
-        return Word(prefix + "*", stems, fields or TEXT)
 
 
 # --- helpers --------------------------------------------------------------------------------------
