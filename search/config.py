@@ -78,7 +78,27 @@ def shown(name: str) -> str:
     return f"${s.env}, else {default}"
 
 
+def load(overrides: Optional[dict] = None) -> dict:
+    """Every setting read once ({name: value}), `overrides` applied, and checked against the others.
+
+    Raises:
+        BadSetting: a variable that cannot be read, or settings that contradict each other.
+    """
+    values = {s.name: get(s.name) for s in SETTINGS}
+    values.update(overrides or {})
+    check_together(values)
+    return values
+
+
+def check_together(values: dict) -> None:
+    """Settings that must agree: the default page fits the largest one, which fits the deepest result."""
+    env = {s.name: s.env for s in SETTINGS}
+    for small, large in (("per_page", "max_per_page"), ("max_per_page", "max_results_depth")):
+        if values[small] > values[large]:
+            raise BadSetting(f"{env[small]} ({values[small]}) must not be larger than {env[large]} "
+                             f"({values[large]})")
+
+
 def check() -> None:
     """Read every setting once, so a bad environment variable stops a command before it starts (BadSetting)."""
-    for s in SETTINGS:
-        get(s.name)
+    load()

@@ -161,7 +161,7 @@ class SearchResults:
     notices: tuple = ()  # what the engine did on its own: fallback to any word, syntax read as words, ...
     took_ms: float = 0.0
     undated: int = 0  # matches without a date (not in the timeline)
-    series: tuple = ()  # with request.timeline_by: one Series per value (search.timelines)
+    series: tuple = ()  # with request.timeline_by: one Series per value (search.query.timelines)
     shown: Optional[int] = None  # result rows once near-copies are folded (None: as many as total)
 
     @property

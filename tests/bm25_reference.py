@@ -1,10 +1,10 @@
-"""A reference: whoosh's BM25F evaluated with numpy over search.view's reading of the index.
+"""A reference: whoosh's BM25F evaluated with numpy over search.engine.view's reading of the index.
 
 In: a whoosh query (Term, Or, And, AndNot, Not, DisjunctionMax, Every, Phrase) and a mask of allowed documents.
 Out: the top documents with whoosh's BM25F scores, in whoosh's order. tests/test_ranking_parity.py holds it to
 whoosh's own search: equal results prove that `view.read_postings` (weights), `view.read_positions`,
 `view.phrase_docs` and `ranking._lengths` read exactly what whoosh reads. The product ranks with
-search.relevance; this stays here as the parity tests' instrument.
+search.engine.relevance; this stays here as the parity tests' instrument.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dossiers (search.entities), the source facet, timelines split by a facet, the article page and the feeds."""
+"""Dossiers (search.query.entities), the source facet, timelines split by a facet, the article page and the feeds."""
 import csv
 import io
 import time

@@ -120,7 +120,7 @@ def test_live_mask_is_whooshs_set_of_undeleted_documents(view):
 
 
 def test_postings_from_the_sidecar_equal_whooshs_blocks(view, monkeypatch):
-    """Segments written by search.segments carry a postings sidecar; whoosh's posting blocks give the
+    """Segments written by search.engine.builder carry a postings sidecar; whoosh's posting blocks give the
     same documents, weights (title and tags carry a field boost), positions and phrase matches."""
     reader = view.searcher.reader()
     assert all(sidecar._sidecar(leaf) is not None for leaf, _ in reader.leaf_readers())

@@ -1,4 +1,4 @@
-"""The fast write path (search.segments) against whoosh's own writer: the same index, read by whoosh."""
+"""The fast write path (search.engine.builder) against whoosh's own writer: the same index, read by whoosh."""
 import io
 import pickle
 import struct

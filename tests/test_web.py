@@ -147,3 +147,96 @@ def test_article_page_shows_subheadings_and_lists(client, seed_view):
     page = client.get(f"/article/{aid}").get_data(as_text=True)
     assert '<h2 class="sub">Healthcare Among Lowest-Paid Sectors</h2>' in page
     assert "<li>Therapists: 460,200 KZT ($890)</li>" in page
+
+
+def test_the_app_reads_its_limits_once_from_its_config(seed_index, monkeypatch):
+    app = create_app({"INDEX_DIR": seed_index, "TESTING": True, "PER_PAGE": 2, "MAX_PER_PAGE": 3})
+    monkeypatch.setenv("CASEARCH_PER_PAGE", "7")  # read at start only: a later change does nothing
+    c = app.test_client()
+    data = c.get("/api/search").get_json()
+    assert (data["per_page"], len(data["results"])) == (2, 2)
+    r = c.get("/api/search?per_page=4")
+    assert r.status_code == 400 and r.get_json()["error"]["message"] == "per_page must be at most 3"
+    page = c.get("/?q=water&page=2").get_data(as_text=True)
+    assert "per_page=" not in page  # the app's default page size is left out of its links
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"CASEARCH_PER_PAGE": "500"}, "CASEARCH_PER_PAGE (500) must not be larger than CASEARCH_MAX_PER_PAGE (100)"),
+    ({"CASEARCH_MAX_PER_PAGE": "20000"},
+     "CASEARCH_MAX_PER_PAGE (20000) must not be larger than CASEARCH_MAX_DEPTH (10000)"),
+])
+def test_settings_that_contradict_each_other_stop_the_app(seed_index, monkeypatch, env, message):
+    from search.errors import BadSetting
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(BadSetting) as e:
+        create_app({"INDEX_DIR": seed_index})
+    assert str(e.value) == message
+
+
+def test_the_spreadsheet_export_neutralises_formulas(tmp_path):
+    from search.indexing import build_index
+    from .conftest import write_jsonl
+    rows = [{"id": "f1", "title": '=HYPERLINK("http://evil.example","click")', "body": "@SUM(A1) water", "author": "+1"},
+            {"id": "f2", "title": "-2 degrees in Almaty", "body": "cold water", "author": "plain"}]
+    build_index([str(write_jsonl(tmp_path / "f.jsonl", rows))], str(tmp_path / "ix"))
+    c = create_app({"INDEX_DIR": str(tmp_path / "ix"), "TESTING": True}).test_client()
+    r = c.get("/export.csv?sort=oldest")
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
+    got = {row["id"]: row for row in csv.DictReader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff")))}
+    assert got["f1"]["title"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert (got["f1"]["body"], got["f1"]["author"]) == ("'@SUM(A1) water", "'+1")
+    assert (got["f2"]["title"], got["f2"]["body"], got["f2"]["author"]) == ("'-2 degrees in Almaty", "cold water",
+                                                                            "plain")
+    exact = {a["id"]: a for a in c.get("/export.json").get_json()}  # the JSON export stays exact
+    assert exact["f1"]["title"] == '=HYPERLINK("http://evil.example","click")'
+    assert exact["f2"]["title"] == "-2 degrees in Almaty"
+
+
+@pytest.mark.parametrize("value, cell", [
+    ("=1+2", "'=1+2"), ("+7 700", "'+7 700"), ("-5", "'-5"), ("@A1", "'@A1"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("a=b", "a=b"), ("", ""), (None, ""), (["Kazakhstan", "=X"], "Kazakhstan; =X"), (True, "True"),
+])
+def test_a_csv_cell_never_starts_a_formula(value, cell):
+    from search.query.exports import csv_cell
+    assert csv_cell(value) == cell
+
+
+@pytest.mark.parametrize("url", ["/export.json?from=bad", "/export.csv?from=bad", "/feed.atom?from=bad",
+                                 "/timeline.csv?from=bad", "/api/search?from=bad"])
+def test_files_and_the_api_answer_errors_in_the_json_shape(client, url):
+    r = client.get(url)
+    assert (r.status_code, r.content_type) == (400, "application/json")
+    assert r.get_json() == {"error": {"status": 400,
+                                      "message": "from must be a date as YYYY-MM-DD (or YYYY-MM, YYYY), not 'bad'"}}
+
+
+def test_pages_answer_errors_as_a_page(client):
+    r = client.get("/?from=bad")
+    assert r.status_code == 400 and r.content_type.startswith("text/html")
+
+
+@pytest.mark.parametrize("url, allowed", [("/api/search", {"GET", "HEAD", "OPTIONS"}), ("/", {"GET", "HEAD", "OPTIONS"})])
+def test_a_405_names_the_allowed_methods(client, url, allowed):
+    r = client.post(url)
+    assert r.status_code == 405
+    assert set(m.strip() for m in r.headers["Allow"].split(",")) == allowed
+
+
+def test_the_feed_escapes_whatever_an_article_holds(tmp_path):
+    from search.indexing import build_index
+    from .conftest import write_jsonl
+    title = 'Tom & Jerry <b>"quoted"</b> \'single\' ]]> water'
+    build_index([str(write_jsonl(tmp_path / "f.jsonl", [
+        {"id": "x&y", "title": title, "body": "water <script>alert(1)</script> & more", "author": "A <b>",
+         "date": "2024-05-01"}]))], str(tmp_path / "ix"))
+    c = create_app({"INDEX_DIR": str(tmp_path / "ix"), "TESTING": True}).test_client()
+    root = ET.fromstring(c.get("/feed.atom?q=water").get_data())
+    entry = root.find(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == title
+    assert entry.find(f"{ATOM}author/{ATOM}name").text == "A <b>"
+    assert entry.find(f"{ATOM}link").get("href") == "http://localhost/article/x&y"
+    assert "<mark>water</mark>" in entry.find(f"{ATOM}summary").text
+    other = ET.fromstring(c.get('/feed.atom?q=water&country=<"x">').get_data())  # nothing matches: no entry
+    assert other.find(f"{ATOM}title").text == 'casearch: water; country: <"x">' and other.find(f"{ATOM}entry") is None

@@ -9,18 +9,26 @@ from flask import Flask
 
 from search import config
 from search.engine import IndexHandle
+from search.query.request import Limits
 
 from . import api, dossiers, errors, views
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Create the app; `test_config` overrides settings (INDEX_DIR, TESTING, ...)."""
+    """Create the app; `test_config` overrides Flask's config and the settings (INDEX_DIR, PER_PAGE,
+    MAX_PER_PAGE, MAX_RESULTS_DEPTH, PRELOAD_MB: a setting's name in capitals).
+
+    The settings (search.config) are read here, once, and checked against each other (BadSetting).
+    """
     app = Flask(__name__)
-    app.config.update(INDEX_DIR=config.get("index_dir"), MAX_CONTENT_LENGTH=1024 * 1024,
-                      JSON_SORT_KEYS=False, MAX_QUERY_STRING=8192)
-    if test_config:
-        app.config.update(test_config)
-    app.extensions["casearch_index"] = IndexHandle(app.config["INDEX_DIR"])
+    test_config = dict(test_config or {})
+    names = [s.name for s in config.SETTINGS]
+    settings = config.load({n: test_config.pop(n.upper()) for n in names if n.upper() in test_config})
+    app.config.update({n.upper(): v for n, v in settings.items()})
+    app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, JSON_SORT_KEYS=False, MAX_QUERY_STRING=8192)
+    app.config.update(test_config)
+    app.extensions["casearch_limits"] = Limits.from_settings(settings)
+    app.extensions["casearch_index"] = IndexHandle(app.config["INDEX_DIR"], preload_mb=settings["preload_mb"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

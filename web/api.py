@@ -9,18 +9,16 @@ from search.engine.store import index_stats
 from search.engine.stats import collect
 
 from . import params
+from .state import limits, view
 from .openapi import SPEC
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def view():
-    return current_app.extensions["casearch_index"].get()
-
 
 @bp.get("/search")
 def search():
-    req = params.parse(request.args)
+    req = params.parse(request.args, limits())
     return jsonify(query.run(req, view()).to_dict())
 
 

@@ -1,16 +1,17 @@
 """The dossier pages: /person/<name>, /country/<name>, /topic/<name> and /source/<name>.
 
-A thin view over search.entities.dossier: a name typed another way (tokaev, kazakstan) redirects to the
+A thin view over search.query.entities.dossier: a name typed another way (tokaev, kazakstan) redirects to the
 page of the value it resolves to, so every dossier has one address; an unknown one is the 404 page.
 """
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from search.query import entities
 
+from . import state
 from .charts import bars
 
 bp = Blueprint("dossiers", __name__)
@@ -19,7 +20,7 @@ LABELS = {"person": "Person", "country": "Country", "topic": "Topic", "source": 
 
 @bp.get("/<any(person, country, topic, source):facet>/<path:name>")
 def page(facet, name):
-    view = current_app.extensions["casearch_index"].get()
+    view = state.view()
     d = entities.dossier(view, facet, name)
     if d["value"] != name:
         return redirect(url_for("dossiers.page", facet=facet, name=d["value"]), 302)

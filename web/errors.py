@@ -1,9 +1,10 @@
-"""Errors -> responses: the JSON error shape under /api, an HTML page elsewhere. Nothing internal leaks."""
+"""Errors -> responses in the shape each route's client reads: the JSON error shape for the API and the files
+(exports, timeline, feed), an HTML page for pages. Nothing internal leaks; a 405 says which methods (Allow)."""
 from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.errors import SearchError
@@ -11,12 +12,21 @@ from search.errors import SearchError
 log = logging.getLogger("casearch.web")
 
 
-def error_response(status: int, message: str):
-    if request.path.startswith("/api/") or request.args.get("format") in ("json", "csv", "atom"):
+# routes read by programs, not people: their errors are JSON ({"error": {"status", "message"}})
+MACHINE_ROUTES = ("/api/", "/export.", "/timeline.csv", "/feed.atom")
+
+
+def error_response(status: int, message: str, headers=()):
+    if request.path.startswith(MACHINE_ROUTES):
         resp = jsonify({"error": {"status": status, "message": message}})
         resp.status_code = status
-        return resp
-    return render_template("error.html", status=status, message=message), status
+    else:
+        resp = make_response(render_template("error.html", status=status, message=message), status)
+    for k, v in headers:
+        resp.headers[k] = v
+    return resp
+
+
 
 
 def register(app) -> None:
@@ -26,7 +36,8 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e):
-        return error_response(e.code or 500, e.description or e.name)
+        kept = [(k, v) for k, v in e.get_headers() if k.lower() == "allow"]  # a 405 names the allowed methods
+        return error_response(e.code or 500, e.description or e.name, kept)
 
     @app.errorhandler(Exception)
     def unexpected(e):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from search.errors import BadQuery
-from search.query.request import build_request, refine
+from search.query.request import Limits, build_request, refine
 
 MAX_Q_CHARS = 2000  # a web request's query text at most (the library and `casearch eval` take longer ones)
 KNOWN = {"q", "country", "person", "topic", "source", "author", "from", "to", "sort", "page", "per_page", "explain",
@@ -11,8 +11,8 @@ SINGLE = ("q", "author", "from", "to", "sort", "page", "per_page", "explain", "t
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def parse(args, default_per_page=None):
-    """Build a SearchRequest from request.args (a MultiDict); raise BadQuery for bad values.
+def parse(args, limits: Limits):
+    """Build a SearchRequest from request.args (a MultiDict) within the app's limits; raise BadQuery for bad values.
 
     Unknown parameters are ignored (links from elsewhere may carry tracking parameters); a single-valued
     parameter given twice is refused, so the page never silently picks one.
@@ -30,12 +30,13 @@ def parse(args, default_per_page=None):
         q=args.get("q", ""), country=args.getlist("country"), person=args.getlist("person"),
         topic=args.getlist("topic"), author=args.get("author", ""), date_from=args.get("from") or None,
         date_to=args.get("to") or None, sort=args.get("sort") or "relevance", page=args.get("page") or 1,
-        per_page=args.get("per_page") or default_per_page, explain=explain)
+        per_page=args.get("per_page") or None, explain=explain, limits=limits)
     return refine(req, source=args.getlist("source"), timeline_by=args.get("timeline_by"), fold=fold in TRUE)
 
 
-def to_args(req, **changes) -> list:
-    """The query-string pairs that reproduce a request (with changes), for links that keep every state."""
+def to_args(req, default_per_page: int, **changes) -> list:
+    """The query-string pairs that reproduce a request (with changes), for links that keep every state; values
+    that are the defaults are left out."""
     d = {"q": req.q, "country": list(req.country), "person": list(req.person), "topic": list(req.topic),
          "source": list(req.source), "author": req.author, "from": req.date_from or "", "to": req.date_to or "",
          "sort": req.sort, "page": req.page, "per_page": req.per_page, "explain": 1 if req.explain else "",
@@ -47,7 +48,7 @@ def to_args(req, **changes) -> list:
             continue
         if k == "page" and v == 1:
             continue
-        if k == "per_page" and v == 10:
+        if k == "per_page" and v == default_per_page:
             continue
         for item in (v if isinstance(v, list) else [v]):
             if item not in ("", None):

@@ -6,39 +6,36 @@ import io
 from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode
-from xml.sax.saxutils import escape as xml_escape
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 
 from search import query
 from search.query import reading, timelines
 from search.models import FACETS
 
 from . import charts, params
+from .state import limits, view
 
 bp = Blueprint("views", __name__)
 FEED_ENTRIES = 50
 FACET_TOP = 10
 
 
-def view():
-    return current_app.extensions["casearch_index"].get()
-
 
 @bp.get("/")
 def search_page():
-    req = params.parse(request.args)
+    req = params.parse(request.args, limits())
     res = query.run(req, view())
-    link = lambda **changes: "?" + urlencode(params.to_args(req, **changes))
+    link = lambda **changes: "?" + urlencode(params.to_args(req, limits().per_page, **changes))
 
     def toggle(facet, value):
         vals = list(getattr(req, facet))
         vals = [v for v in vals if v != value] if value in vals else vals + [value]
         return link(**{facet: vals, "page": 1})
 
-    export_qs = urlencode([p for p in params.to_args(req, page=1) if p[0] not in ("page", "per_page")])
+    export_qs = urlencode([p for p in params.to_args(req, limits().per_page, page=1) if p[0] not in ("page", "per_page")])
     # an article opened from these results marks the words of the search and links back to them
-    back = urlencode([("q", req.q), ("back", urlencode(params.to_args(req)))]) if req.q else ""
+    back = urlencode([("q", req.q), ("back", urlencode(params.to_args(req, limits().per_page)))]) if req.q else ""
     bars = charts.bars(list(res.timeline), link=lambda period: link(page=1, **_period_range(period)))
     lines = charts.lines(list(res.timeline), res.series) if res.series else None
     return render_template("search.html", req=req, res=res, link=link, toggle=toggle, facets=FACETS,
@@ -56,7 +53,7 @@ def dossier_url(facet: str, value: str) -> str:
 @bp.get("/timeline.csv")
 def timeline_csv():
     """The timeline of a search and, with timeline_by, its series: one row per period, then the undated."""
-    req = params.parse(request.args)
+    req = params.parse(request.args, limits())
     res = query.run(replace(req, page=1, per_page=1), view())
     buf = io.StringIO()
     csv.writer(buf).writerows(timelines.to_rows(res))
@@ -94,7 +91,7 @@ def _back_link(back: str, q: str) -> str:
 
 @bp.get("/export.csv")
 def export_csv():
-    req = params.parse(request.args)
+    req = params.parse(request.args, limits())
     rows = query.export_rows(req, view())
     return Response(stream_with_context(query.csv_lines(rows, bom=True)), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="casearch-export.csv"'})
@@ -102,7 +99,7 @@ def export_csv():
 
 @bp.get("/export.json")
 def export_json():
-    req = params.parse(request.args)
+    req = params.parse(request.args, limits())
     rows = query.export_rows(req, view())
     return Response(stream_with_context(query.json_chunks(rows)), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="casearch-export.json"'})
@@ -110,30 +107,23 @@ def export_json():
 
 @bp.get("/feed.atom")
 def feed():
-    req = replace(params.parse(request.args), sort="newest", page=1, per_page=FEED_ENTRIES, timeline_by="")
+    req = replace(params.parse(request.args, limits()), sort="newest", page=1, per_page=FEED_ENTRIES, timeline_by="")
     v = view()
     res = query.run(req, v)
     self_url = request.url
-    page_url = url_for("views.search_page", _external=True) + "?" + urlencode(params.to_args(req, sort="newest"))
+    page_url = (url_for("views.search_page", _external=True) + "?"
+                + urlencode(params.to_args(req, limits().per_page, sort="newest")))
     # stable between polls: an entry is "updated" at its date, else when it was first indexed; the feed at its
     # latest entry, else when the index was built (never the time of the request)
     first, built = v.first_indexed, _utc_stamp(v.meta.get("built_at"))
     stamps = {h.id: f"{h.date}T00:00:00Z" if h.date else _epoch_stamp(first.get(h.id)) or built for h in res.hits}
     updated = max(stamps.values(), default=built)
-    out = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
-           f"<title>{xml_escape(_feed_title(req))}</title>", f"<id>{xml_escape(self_url)}</id>",
-           f'<link rel="self" href="{xml_escape(self_url, {chr(34): "&quot;"})}"/>',
-           f'<link rel="alternate" type="text/html" href="{xml_escape(page_url, {chr(34): "&quot;"})}"/>',
-           f"<updated>{updated}</updated>", "<author><name>casearch</name></author>"]
-    for h in res.hits:
-        url = url_for("views.article_page", article_id=h.id, _external=True)
-        out += ["<entry>", f"<title>{xml_escape(h.title)}</title>", f"<id>{xml_escape(url)}</id>",
-                f'<link href="{xml_escape(url, {chr(34): "&quot;"})}"/>', f"<updated>{stamps[h.id]}</updated>",
-                *(f"<author><name>{xml_escape(h.author)}</name></author>" for _ in [0] if h.author),
-                *(f'<category term="{xml_escape(v, {chr(34): "&quot;"})}"/>' for v in h.countries + h.topics),
-                f'<summary type="html">{xml_escape(h.snippet)}</summary>', "</entry>"]
-    out.append("</feed>")
-    return Response("\n".join(out), mimetype="application/atom+xml")
+    entries = [{"hit": h, "updated": stamps[h.id], "url": url_for("views.article_page", article_id=h.id, _external=True)}
+               for h in res.hits]
+    # an autoescaped template (.xml): every text and attribute is escaped by Jinja, the snippet's <mark> too
+    body = render_template("feed.xml", title=_feed_title(req), self_url=self_url, page_url=page_url, updated=updated,
+                           entries=entries)
+    return Response(body, mimetype="application/atom+xml")
 
 
 def _feed_title(req) -> str:

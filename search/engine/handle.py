@@ -16,8 +16,9 @@ from .view import IndexView
 class IndexHandle:
     """Hands out the IndexView of the live generation, reopening it when a reindex swapped CURRENT."""
 
-    def __init__(self, index_dir: str):
+    def __init__(self, index_dir: str, preload_mb: Optional[int] = None):
         self.index_dir = index_dir
+        self.preload_mb = preload_mb  # what each new view maps into memory (None: the preload_mb setting)
         self._view: Optional[IndexView] = None
         self._stamp = None
         self._lock = threading.Lock()
@@ -41,6 +42,7 @@ class IndexHandle:
                     self._view.stop_preload()  # the new generation's parts are the ones worth mapping
                 self._view = IndexView(self.index_dir)  # the old view stays usable by requests holding it
                 self._stamp = stamp
-                self.warmer = threading.Thread(target=self._view.warm, name="casearch-warm", daemon=True)
+                self.warmer = threading.Thread(target=self._view.warm, kwargs={"preload_mb": self.preload_mb},
+                                               name="casearch-warm", daemon=True)
                 self.warmer.start()
             return self._view

@@ -91,7 +91,7 @@ def share_mapped_files() -> None:
 def read_postings(reader, field: str, text, weights: bool = False) -> tuple:
     """A term's (document numbers, weights or None) over every segment, deleted documents included.
 
-    A segment written by search.segments is read from its postings sidecar (`Sidecar`). Otherwise, the
+    A segment written by this project is read from its postings sidecar (`Sidecar`). Otherwise, the
     seam into whoosh internals: each segment's term matcher is a W3LeafMatcher whose blocks hold
     their ids and weights as arrays, read a block at a time, and shifted by the segment's document
     offset. Deleted documents are left in: callers mask them out with `IndexView.live` (whoosh's own

@@ -1,8 +1,8 @@
-"""Ranking helpers shared by the scorer (search.relevance): the best k documents in whoosh's order, and
+"""Ranking helpers shared by the scorer (search.engine.relevance): the best k documents in whoosh's order, and
 each document's field lengths read in bulk from whoosh's length columns.
 
 `_lengths` reads whoosh's one-byte length column directly (the seam into whoosh's per-document storage);
-tests/test_ranking_parity.py holds it, and the postings reading of search.view, to whoosh's own scoring
+tests/test_ranking_parity.py holds it, and the postings reading of search.engine.view, to whoosh's own scoring
 through a reference BM25F ranker (tests/bm25_reference.py) that must give whoosh's exact scores and order.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Query tree -> matching documents and their scores: BM25F, proximity, and the parts of each score.
 
-In: a tree of search.nodes and an open IndexView. Out: a boolean mask of the matching documents, the
+In: a tree of search.engine.nodes and an open IndexView. Out: a boolean mask of the matching documents, the
 best of them in order with their scores, and on request the parts each score is made of.
 
 - A `Word` scores as BM25F (Robertson & Zaragoza): its frequency in each field, taken as the largest
@@ -14,7 +14,7 @@ best of them in order with their scores, and on request the parts each score is 
   pair of words, c the number of such meetings (weighted as the fields are), times `proximity`.
 
 Postings come from `view.term_postings` (cached per generation); positions, phrases, w/N and proximity
-are in search.spans. This module does not parse, page or render; it does not know whoosh's files.
+are in search.engine.spans. This module does not parse, page or render; it does not know whoosh's files.
 """
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ def write_sidecar(f, hashes: list, docnums: list, counts: list, positions: list,
 
 
 class Sidecar:
-    """A segment's postings sidecar (layout in search.segments), read in place from its bytes."""
+    """A segment's postings sidecar (layout in the module docstring), read in place from its bytes."""
 
     def __init__(self, buf):
         magic, n, docs_at, counts_at, positions_at, directory_at, csize, psize = SIDECAR_HEADER.unpack_from(buf, 0)

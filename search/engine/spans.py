@@ -1,9 +1,9 @@
 """Positions of query words in documents: phrases, w/N and pre/N, and the proximity part of a score.
 
-In: query nodes (search.nodes) and candidate documents. Out: which documents hold a phrase or a w/N, the
+In: query nodes (search.engine.nodes) and candidate documents. Out: which documents hold a phrase or a w/N, the
 (start, end) keys of their matches (document << 32 | position), and for proximity the number of times
 adjacent query words meet within a window. Positions come from `view.read_positions` (a segment's postings
-sidecar, or whoosh's blocks). `Positions` is mixed into search.relevance.Relevance, which supplies `view`,
+sidecar, or whoosh's blocks). `Positions` is mixed into search.engine.relevance.Relevance, which supplies `view`,
 `t` (the tuning), `weights` and `word()`; this module does not score words or parse.
 """
 from __future__ import annotations

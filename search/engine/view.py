@@ -96,7 +96,7 @@ class IndexView:
         return s
 
     def relevance(self, tuning=None):
-        """The scorer of query trees (search.relevance) for a tuning (the product's by default), made once."""
+        """The scorer of query trees (search.engine.relevance) for a tuning (the product's by default), made once."""
         tuning = tuning or DEFAULT
         got = self._relevance.get(tuning)
         if got is None:
@@ -293,7 +293,7 @@ class IndexView:
             return self._speller
 
     def correct(self, word: str) -> Optional[str]:
-        """The closest corpus word to a word the index does not know (see search.spelling)."""
+        """The closest corpus word to a word the index does not know (see search.engine.spelling)."""
         return self.speller.correct(word)
 
     def complete(self, prefix: str, limit: int) -> tuple:

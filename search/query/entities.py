@@ -6,7 +6,7 @@ value, its article count, first and last seen, a monthly timeline, the values of
 with it most, the spellings its mentions were found as, its latest and its most relevant articles.
 
 Everything is read from the per-document arrays of IndexView (FacetArrays, dates, months) and the
-`spelling` terms written at index time (search.schema.spelling_terms), never by walking stored fields, so
+`spelling` terms written at index time (search.engine.schema.spelling_terms), never by walking stored fields, so
 the cost depends on the number of values, not of articles; only the articles listed are read. "Most
 relevant" means what a search for the value's name ranks first among its articles. Copies: counts are
 of articles (near-copies included, as the search's counts are); the article lists fold them.

@@ -1,4 +1,4 @@
-"""Query text -> query tree (search.nodes): the query language journalists type.
+"""Query text -> query tree (search.engine.nodes): the query language journalists type.
 
 In: the `q` string, the tuning and (optionally) a lexicon: the open IndexView, which knows the index's
 terms, corpus words and facet values. Out: `nodes.Parsed`.

@@ -6,7 +6,7 @@ This module does not search.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Optional
 
@@ -15,12 +15,28 @@ from ..errors import BadQuery
 from ..models import FACETS, SORTS, SearchRequest
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What a request may ask: the page size when none is given, the largest page, the deepest result."""
+
+    per_page: int = 10
+    max_per_page: int = 100
+    max_results_depth: int = 10_000
+
+    @classmethod
+    def from_settings(cls, values: Optional[dict] = None) -> "Limits":
+        """The limits of the settings (search.config), read now unless `values` (config.load()) are given."""
+        values = values or config.load()
+        return cls(values["per_page"], values["max_per_page"], values["max_results_depth"])
+
+
 def build_request(q: str = "", country=(), person=(), topic=(), author: str = "", date_from: Optional[str] = None,
                   date_to: Optional[str] = None, sort: str = "relevance", page=1, per_page=None,
-                  explain: bool = False) -> SearchRequest:
+                  explain: bool = False, limits: Optional[Limits] = None) -> SearchRequest:
     """Validate raw search parameters (strings or numbers) and build a SearchRequest.
 
-    The query text may be a paragraph (the web layer bounds what a request may carry).
+    The query text may be a paragraph (the web layer bounds what a request may carry). `limits` default to
+    the settings' (a server reads them once into its config and passes them).
 
     Raises:
         BadQuery: with a message naming the bad parameter.
@@ -28,12 +44,13 @@ def build_request(q: str = "", country=(), person=(), topic=(), author: str = ""
     q = (q or "").replace("\x00", " ")
     if sort not in SORTS:
         raise BadQuery(f"sort must be one of {', '.join(SORTS)}, not {str(sort)[:30]!r}")
+    limits = limits or Limits.from_settings()
     page = _int("page", page, 1)
-    per_page = _int("per_page", per_page if per_page not in (None, "") else config.get("per_page"), 1)
-    if per_page > config.get("max_per_page"):
-        raise BadQuery(f"per_page must be at most {config.get('max_per_page')}")
-    if page * per_page > config.get("max_results_depth") + per_page - 1 and page > 1:
-        raise BadQuery(f"page {page} is too deep: results stop at {config.get('max_results_depth'):,}; "
+    per_page = _int("per_page", per_page if per_page not in (None, "") else limits.per_page, 1)
+    if per_page > limits.max_per_page:
+        raise BadQuery(f"per_page must be at most {limits.max_per_page}")
+    if page * per_page > limits.max_results_depth + per_page - 1 and page > 1:
+        raise BadQuery(f"page {page} is too deep: results stop at {limits.max_results_depth:,}; "
                        f"narrow the search instead")
     d_from, d_to = _date("from", date_from), _date("to", date_to)
     if d_from and d_to and d_from > d_to:
