@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-import sys
 from pathlib import Path
 
 import click
-import waitress
 from web import create_app
+from web.serving import make_server
 
 from . import config
 from .ablation import markdown, run_ablation
@@ -24,7 +23,7 @@ from .indexing import build_index
 from .query import (article, build_request, csv_lines, dossier, export_rows, jsonl_lines, refine, run,
                     tag_evidence)
 from .query.timelines import to_rows
-from .terminal import BarProgress, user_errors
+from .terminal import BarProgress, listen_error, user_errors, write_out
 from .tuning import DEFAULT
 
 
@@ -238,9 +237,7 @@ def export_cmd(query, country, person, topic, source, author, date_from, date_to
     """
     req = refine(build_request(query, country, person, topic, author, date_from, date_to, sort, 1, 1), source)
     rows = export_rows(req, _view(index_dir))
-    lines = jsonl_lines(rows) if fmt == "jsonl" else csv_lines(rows)
-    for line in lines:
-        sys.stdout.write(line)
+    write_out(jsonl_lines(rows) if fmt == "jsonl" else csv_lines(rows))
 
 
 @main.command("stats")
@@ -350,11 +347,14 @@ def serve_cmd(host, port, threads, index_dir):
     host = host or config.get("host")
     port = port or config.get("port")
     app = create_app({"INDEX_DIR": _index_dir(index_dir)})
+    try:
+        server = make_server(app, host, port, threads or config.get("threads"))
+    except (OSError, ValueError) as e:  # a port taken or forbidden, a host that does not resolve
+        raise click.ClickException(listen_error(host, port, e)) from None
     click.echo(f"Serving casearch on http://{host}:{port}/ (index {Path(_index_dir(index_dir)).resolve()}); "
                f"Ctrl-C stops",
                err=True)
-    waitress.serve(app, host=host, port=port, threads=threads or config.get("threads"), ident="casearch",
-                   max_request_body_size=1024 * 1024, _quiet=True)
+    server.run()
 
 
 if __name__ == "__main__":

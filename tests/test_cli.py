@@ -130,3 +130,53 @@ def test_tags_explains_each_value(runner, seed_index):
     assert any(m[0] == "Bishkek" for m in countries["Kyrgyzstan"])
     r = runner.invoke(main, ["tags", aid, "--index-dir", str(seed_index)])
     assert "Kyrgyzstan: 'Kyrgyzstan' (title @0)" in r.stdout
+
+
+def _casearch(args, **kw):
+    """Run the CLI as a real process (the shell's redirections are real files, sockets are real ports)."""
+    return subprocess.run([sys.executable, "-m", "search", *args], cwd=ROOT, text=True, timeout=60, **kw)
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(small_index):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = _casearch(["serve", "--port", str(port), "--index-dir", str(small_index)], capture_output=True)
+    assert r.returncode == 1
+    assert r.stderr == (f"Error: cannot listen on 127.0.0.1:{port}: address already in use — is another casearch "
+                        f"serve running? use --port\n")
+
+
+@pytest.mark.parametrize("host,reason", [
+    ("nosuchhost.invalid", "'nosuchhost.invalid' is neither an address nor a host name this machine can resolve; "
+                           "use --host"),
+    ("192.0.2.1", "no such address on this machine; use --host"),  # TEST-NET-1: never a local address
+])
+def test_serve_on_a_host_it_cannot_listen_on_says_so_in_one_line(small_index, host, reason):
+    r = _casearch(["serve", "--host", host, "--port", "8000", "--index-dir", str(small_index)], capture_output=True)
+    assert r.returncode == 1
+    assert r.stderr == f"Error: cannot listen on {host}:8000: {reason}\n"
+
+
+@pytest.mark.parametrize("args", [["export"], ["export", "air taxi"], ["export", "--format", "csv"]])
+def test_export_to_a_full_disk_is_one_line_and_exit_1(small_index, args):
+    """/dev/full: every write fails with ENOSPC, as on a full disk; a small export fails only at its flush."""
+    with open("/dev/full", "w") as full:
+        r = _casearch(args + ["--index-dir", str(small_index)], stdout=full, stderr=subprocess.PIPE)
+    assert r.returncode == 1
+    assert r.stderr == "Error: cannot write the output: No space left on device\n"
+
+
+def test_other_output_to_a_full_disk_is_one_line_and_exit_1(small_index):
+    with open("/dev/full", "w") as full:
+        r = _casearch(["search", "water", "--json", "--index-dir", str(small_index)], stdout=full,
+                      stderr=subprocess.PIPE)
+    assert r.returncode == 1 and r.stderr == "Error: No space left on device\n"
+
+
+def test_write_out_writes_every_line_and_flushes(capsys):
+    from search.terminal import write_out
+    write_out(iter(["a\n", "b\n"]))
+    assert capsys.readouterr().out == "a\nb\n"

@@ -12,6 +12,15 @@ from search.errors import SearchError
 log = logging.getLogger("casearch.web")
 
 
+# on every answer, the app's and those waitress gives itself (web.serving)
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
+
 # routes read by programs, not people: their errors are JSON ({"error": {"status", "message"}})
 MACHINE_ROUTES = ("/api/", "/export.", "/timeline.csv", "/feed.atom")
 
@@ -51,10 +60,6 @@ def register(app) -> None:
 
     @app.after_request
     def security_headers(resp):
-        resp.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        for name, value in SECURITY_HEADERS:
+            resp.headers.setdefault(name, value)
         return resp
