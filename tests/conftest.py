@@ -1,5 +1,11 @@
 """Shared fixtures: real whoosh indexes in temporary folders, the real Flask app and CLI runner."""
+import contextlib
 import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -68,3 +74,48 @@ def client(seed_index):
     from web import create_app
     app = create_app({"INDEX_DIR": str(seed_index), "TESTING": True})
     return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(index, log_path: Path, *args):
+    """A real `casearch serve` process over an index on a free loopback port, answering when this yields its
+    base URL; stopped afterwards. Its stderr goes to log_path."""
+    port = free_port()
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--port", str(port), "--index-dir",
+                                   str(index), *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        for _ in range(200):
+            try:
+                opener.open(base + "/api/openapi.json", timeout=2).read()
+                break
+            except OSError:
+                assert server.poll() is None, log_path.read_text()
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def raw_request(base: str, data: bytes) -> tuple:
+    """Send bytes as they are to the server (http.client would encode them) and read the answer to its end:
+    (status, {lowercase header: value}, body)."""
+    host, port = base.rsplit("/", 1)[-1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(data)
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict((k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:]))
+    return int(lines[0].split()[1]), headers, body

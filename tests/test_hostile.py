@@ -1,4 +1,5 @@
 """Hostile input: random queries and parameters, XSS payloads, odd requests. Never a 500, never a leak."""
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -11,7 +12,7 @@ from search.query.run import run
 from search.engine.view import IndexView
 from web import create_app
 
-from .conftest import write_jsonl
+from .conftest import raw_request, served, write_jsonl
 
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
@@ -131,3 +132,58 @@ def test_server_defaults_are_safe():
 def test_post_is_not_allowed(hclient):
     r = hclient.post("/api/search", data="x" * 10)
     assert r.status_code == 405 and r.get_json()["error"]["status"] == 405
+
+
+# --- what waitress answers itself, before the app: a real `casearch serve` and raw bytes on a socket --------
+
+@pytest.fixture(scope="module")
+def server(hostile_index, tmp_path_factory):
+    with served(hostile_index, tmp_path_factory.mktemp("server") / "server.log") as base:
+        yield base
+
+
+def _assert_json_error(status, headers, body, expected_status, message):
+    assert status == expected_status
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body) == {"error": {"status": expected_status, "message": message}}
+    assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+    assert headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_a_raw_utf8_request_target_is_read_as_its_percent_encoding(server):
+    raw = raw_request(server, "GET /api/search?q=Казахстан&country=Kazakhstan HTTP/1.1\r\nHost: x\r\n"
+                              "Connection: close\r\n\r\n".encode("utf-8"))
+    encoded = raw_request(server, b"GET /api/search?q=%D0%9A%D0%B0%D0%B7%D0%B0%D1%85%D1%81%D1%82%D0%B0%D0%BD"
+                                  b"&country=Kazakhstan HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert raw[0] == encoded[0] == 200 and raw[1]["content-type"] == "application/json"
+    got, want = json.loads(raw[2]), json.loads(encoded[2])
+    assert got["query"]["q"] == "Казахстан" and got["query"]["country"] == ["Kazakhstan"]
+    assert [h["id"] for h in got["results"]] == [h["id"] for h in want["results"]]
+    assert got["total"] == want["total"]
+
+
+def test_a_body_over_the_limit_is_413_in_the_json_shape(server):
+    _assert_json_error(*raw_request(server, b"POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n"
+                                            b"Connection: close\r\n\r\n"),
+                       413, "the request body is larger than 1,048,576 bytes")
+
+
+def test_a_malformed_request_is_400_in_the_json_shape(server):
+    _assert_json_error(*raw_request(server, b"GET /api/search HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n"),
+                       400, "bad request: Invalid header")
+    _assert_json_error(*raw_request(server, b"GET http://[::1/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+                       400, "bad request: Bad URI")
+
+
+def test_headers_over_the_limit_are_431_in_the_json_shape(server):
+    head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: "
+    # exactly waitress' limit, so it has read every byte when it answers (unread bytes would reset the connection)
+    _assert_json_error(*raw_request(server, head + b"a" * (262_144 - len(head))),
+                       431, "the request's headers are larger than 262,144 bytes")
+
+
+def test_other_odd_request_lines_are_400_in_the_json_shape(server):
+    _assert_json_error(*raw_request(server, b"get / HTTP/1.1\r\nHost: x\r\n\r\n"),
+                       400, 'bad request: Malformed HTTP method "get"')
+    _assert_json_error(*raw_request(server, b"GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n"),
+                       400, "bad request: Start line is invalid")

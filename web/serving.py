@@ -15,7 +15,7 @@ import re
 
 from waitress import create_server
 from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser
+from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import MultiSocketServer
 from waitress.task import ErrorTask
 
@@ -26,11 +26,15 @@ _RAW = re.compile(rb"[\x80-\xff]")
 
 class Utf8TargetParser(HTTPRequestParser):
     """waitress' request parser, with the bytes above ASCII of the request line percent-encoded first (waitress
-    refuses them with 400 Bad URI; browsers send them encoded, and mean the same)."""
+    refuses them with 400 Bad URI; browsers send them encoded, and mean the same), and a target urllib cannot
+    split (`http://[::1/`, which waitress lets escape and answers by closing the connection) a 400 Bad URI."""
 
     def parse_header(self, header_plus):
         line, crlf, rest = header_plus.partition(b"\r\n")
-        return super().parse_header(_RAW.sub(lambda m: b"%%%02X" % m[0][0], line) + crlf + rest)
+        try:
+            return super().parse_header(_RAW.sub(lambda m: b"%%%02X" % m[0][0], line) + crlf + rest)
+        except ValueError:
+            raise ParsingError("Bad URI") from None
 
 
 class JsonErrorTask(ErrorTask):
