@@ -44,6 +44,11 @@ class IndexOutdated(IndexMissing):
     """An index written by another schema version: it must be rebuilt with `casearch index --full`."""
 
 
+class IndexDamaged(IndexMissing):
+    """A generation whose files cannot be read as written (truncated, overwritten, missing): the message names
+    the file and says to rebuild with `casearch index --full`."""
+
+
 class IndexBusy(SearchError):
     """Another indexing run holds the index lock."""
 

@@ -1,6 +1,7 @@
 """Shared fixtures: real whoosh indexes in temporary folders, the real Flask app and CLI runner."""
 import contextlib
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -83,13 +84,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(index, log_path: Path, *args):
+def served(index, log_path: Path, *args, env=None):
     """A real `casearch serve` process over an index on a free loopback port, answering when this yields its
-    base URL; stopped afterwards. Its stderr goes to log_path."""
+    base URL; stopped afterwards. Its stderr goes to log_path; `env` adds environment variables."""
     port = free_port()
     with open(log_path, "w") as log:
         server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--port", str(port), "--index-dir",
-                                   str(index), *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+                                   str(index), *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+                                  env=dict(os.environ, **(env or {})))
     base = f"http://127.0.0.1:{port}"
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
@@ -119,3 +121,19 @@ def raw_request(base: str, data: bytes) -> tuple:
     lines = head.decode("latin-1").split("\r\n")
     headers = dict((k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:]))
     return int(lines[0].split()[1]), headers, body
+
+
+def held_files(folder: Path) -> list:
+    """What this process maps or holds open under a folder (/proc/self/maps and /proc/self/fd): a removed
+    file's disk space is freed only when this is empty."""
+    prefix = str(folder) + "/"
+    with open("/proc/self/maps") as maps:
+        found = [line.split(None, 5)[-1].strip() for line in maps if prefix in line]
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the listing's own descriptor, closed since
+            continue
+        if target.startswith(prefix):
+            found.append(target)
+    return found

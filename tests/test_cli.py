@@ -180,3 +180,54 @@ def test_write_out_writes_every_line_and_flushes(capsys):
     from search.terminal import write_out
     write_out(iter(["a\n", "b\n"]))
     assert capsys.readouterr().out == "a\nb\n"
+
+
+def _damage(gen, what):
+    """Damage one file of a generation as a failing disk or a stray command would; returns the file."""
+    seg = next(gen.glob("*.seg"))
+    path = {"segment": seg, "toc": next(gen.glob("_MAIN_*.toc")), "ledger": gen / "ledger.npz",
+            "spelling": gen / "deletes.npy", "meta": gen / "meta.json", "missing": seg}[what]
+    if what == "missing":
+        path.unlink()
+    elif what == "meta":
+        path.write_text("{")
+    else:
+        os.truncate(path, {"segment": path.stat().st_size // 2, "toc": 100}.get(what, 1000))
+    return path
+
+
+@pytest.mark.parametrize("what,reason", [
+    ("segment", "is truncated ("),
+    ("toc", "is damaged (pickle.UnpicklingError: pickle data was truncated)"),
+    ("ledger", "is damaged (zipfile.BadZipFile: File is not a zip file)"),
+    ("spelling", "is damaged (ValueError: mmap length is greater than file size)"),
+    ("meta", "is damaged (json.JSONDecodeError: Expecting property name"),
+    ("missing", "is missing"),
+])
+def test_verify_names_the_damaged_file_and_what_to_run(runner, small_index, what, reason):
+    from search.engine.store import current_generation
+    path = _damage(current_generation(str(small_index)), what)
+    r = runner.invoke(main, ["verify", "--index-dir", str(small_index)])
+    assert r.exit_code == 1 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert r.stderr.startswith(f"Error: the index is damaged: {path} {reason}")
+    assert r.stderr.endswith("; rebuild it with `casearch index --full`\n")
+
+
+@pytest.mark.parametrize("args", [["stats"], ["search", "water"], ["show", "a1"], ["export"],
+                                  ["index", "{src}"], ["verify"]])
+def test_commands_on_a_truncated_segment_say_which_in_one_line(small_index, tmp_path, args):
+    """As real processes: click turns an EOFError that escapes into `Aborted!`."""
+    from search.engine.store import current_generation
+    seg = next(current_generation(str(small_index)).glob("*.seg"))
+    size = seg.stat().st_size
+    os.truncate(seg, size // 2)
+    src = write_jsonl(tmp_path / "more.jsonl", SMALL)
+    r = _casearch([a.format(src=src) for a in args] + ["--index-dir", str(small_index)], capture_output=True)
+    assert r.returncode == 1
+    assert r.stderr.splitlines()[-1] == (f"Error: the index is damaged: {seg} is truncated ({size // 2:,} bytes; its "
+                                         f"directory of parts ends at byte {size:,}); rebuild it with "
+                                         f"`casearch index --full`")
+    assert "Aborted!" not in r.stderr and "Traceback" not in r.stderr
+    r = _casearch(["index", str(src), "--full", "--index-dir", str(small_index)], capture_output=True)
+    assert r.returncode == 0 and "5 added" in r.stderr
+    assert _casearch(["verify", "--index-dir", str(small_index)], capture_output=True).returncode == 0

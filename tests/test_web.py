@@ -2,12 +2,19 @@
 import csv
 import io
 import json
+import os
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
 from openapi_spec_validator import validate
 
+from search.engine.store import current_generation
+from search.indexing.run import build_index
 from web import create_app
+
+from .conftest import SMALL, held_files, served, write_jsonl
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -73,6 +80,47 @@ def test_missing_index_is_503(tmp_path):
     r = app.test_client().get("/api/search?q=x")
     assert r.status_code == 503 and "no index" in r.get_json()["error"]["message"]
     assert app.test_client().get("/?q=x").status_code == 503
+
+
+def _truncated_index(tmp_path):
+    """A real index of the small records with its segment file cut to half: (index folder, segment, size)."""
+    src = write_jsonl(tmp_path / "small.jsonl", SMALL)
+    build_index([str(src)], str(tmp_path / "index"))
+    seg = next(current_generation(str(tmp_path / "index")).glob("*.seg"))
+    return tmp_path / "index", seg, seg.stat().st_size
+
+
+def test_a_damaged_index_is_503_naming_the_file(tmp_path):
+    idx, seg, size = _truncated_index(tmp_path)
+    os.truncate(seg, size // 2)
+    client = create_app({"INDEX_DIR": str(idx), "TESTING": True}).test_client()
+    message = (f"the index is damaged: {seg} is truncated ({size // 2:,} bytes; its directory of parts ends at "
+               f"byte {size:,}); rebuild it with `casearch index --full`")
+    for url in ("/api/search?q=water", "/api/stats", "/api/articles/a1", "/api/entities/country/Kazakhstan",
+                "/export.json?q=water"):
+        r = client.get(url)
+        assert (r.status_code, r.get_json()) == (503, {"error": {"status": 503, "message": message}}), url
+    r = client.get("/?q=water")
+    assert r.status_code == 503 and "is truncated" in r.get_data(as_text=True)
+
+
+def test_a_segment_truncated_while_serving_is_503_not_a_crash(tmp_path):
+    """The server maps the segment: reading a page the truncation took would kill it (SIGBUS). It checks the
+    size of what it maps before each request, and answers 503 naming the file until the index is rebuilt."""
+    idx, seg, size = _truncated_index(tmp_path)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with served(idx, tmp_path / "server.log", env={"CASEARCH_PRELOAD_MB": "0"}) as base:
+        assert json.load(opener.open(base + "/api/search?q=water"))["total"] == 3
+        os.truncate(seg, size // 2)
+        for expected in (f"changed size while it was served ({size:,} bytes, now {size // 2:,})",
+                         f"is truncated ({size // 2:,} bytes; its directory of parts ends at byte {size:,})"):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                opener.open(base + "/api/search?q=water")
+            assert e.value.code == 503
+            assert json.load(e.value)["error"]["message"] == (f"the index is damaged: {seg} {expected}; rebuild "
+                                                              f"it with `casearch index --full`")
+        build_index([str(tmp_path / "small.jsonl")], str(idx), full=True)
+        assert json.load(opener.open(base + "/api/search?q=water"))["total"] == 3
 
 
 def test_article_api_and_page(client, seed_view):
@@ -240,3 +288,24 @@ def test_the_feed_escapes_whatever_an_article_holds(tmp_path):
     assert "<mark>water</mark>" in entry.find(f"{ATOM}summary").text
     other = ET.fromstring(c.get('/feed.atom?q=water&country=<"x">').get_data())  # nothing matches: no entry
     assert other.find(f"{ATOM}title").text == 'casearch: water; country: <"x">' and other.find(f"{ATOM}entry") is None
+
+
+def test_a_download_holds_its_generation_and_lets_it_go_when_it_ends(tmp_path):
+    """A reindex swaps generations under a download in progress: the download ends on the generation it
+    started on, then the server maps nothing of it (the removed generation's disk is freed)."""
+    src = write_jsonl(tmp_path / "small.jsonl", SMALL)
+    idx = tmp_path / "index"
+    build_index([str(src)], str(idx))
+    client = create_app({"INDEX_DIR": str(idx), "TESTING": True, "PRELOAD_MB": 1}).test_client()
+    assert client.get("/api/search?q=watr").get_json()["suggestion"] == "water"
+    gen = current_generation(str(idx))
+    download = client.get("/export.json?q=water", buffered=False)
+    for _ in range(2):  # the second full run removes the first generation
+        build_index([str(src)], str(idx), full=True)
+    assert not gen.exists()
+    assert client.get("/api/search?q=water").get_json()["total"] == 3  # served by the new generation
+    assert held_files(gen) != []
+    assert sorted(r["id"] for r in json.loads(download.get_data())) == ["a2", "a3", "a5"]
+    download.close()
+    assert held_files(gen) == []
+    assert held_files(current_generation(str(idx))) != []

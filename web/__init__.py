@@ -11,7 +11,7 @@ from search import config
 from search.engine import IndexHandle
 from search.query.request import Limits
 
-from . import api, dossiers, errors, views
+from . import api, dossiers, errors, state, views
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,4 +36,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(dossiers.bp)
     errors.register(app)
+    state.register(app)
     return app

@@ -6,6 +6,7 @@ from whoosh.query import Term
 
 from ..errors import IndexMissing
 from ..models import FACETS
+from .damage import READ_ERRORS, damaged, require_whole
 from .schema import SCHEMA_VERSION
 
 
@@ -29,12 +30,22 @@ def collect(view, disk: dict) -> dict:
 
 
 def verify(view) -> int:
-    """Check every stored article is found by a search for its id and is in the generation's ledger (near-copies,
-    first-indexed times); return the article count.
+    """Check every file of the generation reads (search.engine.damage), every stored article is found by a
+    search for its id and is in the generation's ledger (near-copies, first-indexed times); return the article
+    count.
 
     Raises:
-        IndexMissing: naming the first problem found.
+        IndexMissing: naming the first problem found (IndexDamaged: the file that cannot be read).
     """
+    if view.generation is not None:
+        require_whole(view.generation)
+    try:
+        return _verify_articles(view)
+    except READ_ERRORS as e:
+        raise damaged(view.generation, e) from e
+
+
+def _verify_articles(view) -> int:
     reader = view.searcher.reader()
     stored_ids = reader.column_reader("id")
     n = 0

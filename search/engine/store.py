@@ -5,7 +5,7 @@ Layout of INDEX_DIR:
     gen-000007/    a complete whoosh index plus meta.json (schema version, build time, counts)
     .lock          held (flock) by the one indexing run; the pid inside is for the message only
 In: INDEX_DIR. Out: the live generation's folder and meta (`current_generation`, `read_meta`), the open
-whoosh index (`open_index`, with IndexMissing / IndexOutdated for what cannot be read), and for the writer:
+whoosh index (`open_index`, with IndexMissing / IndexOutdated / IndexDamaged for what cannot be read), and for the writer:
 `Lock`, `new_generation_dir`, `swap` (rename, then CURRENT, fsynced) and `remove_old_generations`. Both
 the indexing run and IndexView use it; it neither reads articles nor writes segments.
 """
@@ -21,6 +21,7 @@ from typing import Optional
 from whoosh import index as windex
 
 from ..errors import IndexBusy, IndexMissing, IndexOutdated
+from .damage import damaged, require_whole
 from .schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
@@ -58,14 +59,15 @@ def open_index(index_dir: str):
                                 f"rebuild with casearch index --full")
         raise IndexMissing(f"no index at {index_dir}: build one with `casearch index`")
     meta = read_meta(gen)
+    if not meta:
+        require_whole(gen)  # meta.json unreadable: say so, not that its schema version is None
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise IndexOutdated(f"the index at {index_dir} has schema version {meta.get('schema_version')} but this "
                             f"casearch needs {SCHEMA_VERSION}: rebuild with casearch index --full")
     try:
         return windex.open_dir(str(gen))
     except Exception as e:  # whoosh raises several types for damaged indexes
-        raise IndexMissing(f"the index at {index_dir} cannot be opened ({type(e).__name__}): "
-                           f"rebuild with casearch index --full") from e
+        raise damaged(gen, e) from e
 
 
 # --- the writers' lock ----------------------------------------------------------------------------

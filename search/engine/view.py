@@ -25,7 +25,9 @@ from .. import analysis, config
 from ..duplicates import Copies, Ledger
 from ..models import FACETS
 from ..tuning import DEFAULT
+from ..errors import IndexDamaged
 from .cache import ByteCache
+from .damage import READ_ERRORS, REBUILD, changed, damaged, mapped_sizes
 from .facets import FacetArrays
 from .postings import phrase_docs, read_postings, share_mapped_files
 from .relevance import Relevance
@@ -45,7 +47,10 @@ PRELOAD_STEP = 8 << 20  # bytes preload touches between two looks at stop_preloa
 
 
 class IndexView:
-    """Everything a query needs from one index generation."""
+    """Everything a query needs from one index generation.
+
+    Raises IndexMissing, IndexOutdated, or IndexDamaged naming the file that cannot be read (search.engine.damage).
+    """
 
     def __init__(self, index_dir: str):
         self.index_dir = index_dir
@@ -56,7 +61,24 @@ class IndexView:
         self.schema = self.ix.schema
         # whoosh readers seek and read shared file objects: one searcher per thread, never shared
         self._local = threading.local()
+        self._searchers: list = []  # every thread's, for close
+        self._searchers_lock = threading.Lock()  # not _cache_lock: a cache filled under it may open a searcher
         self._cache_lock = threading.Lock()
+        self._sizes = mapped_sizes(self.generation)  # the mapped files' sizes, checked before each request
+        self._first_indexed: Optional[dict] = None
+        self._speller: Optional[Speller] = None
+        self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
+        self._relevance: dict = {}
+        self._maps = []  # the segment files preload mapped, kept open for the life of the view
+        self._stop = threading.Event()
+        self.preloaded: list = []  # (part's file name, bytes mapped) in the order preload mapped them
+        try:
+            self._read_arrays()
+        except READ_ERRORS as e:
+            self.close()
+            raise damaged(self.generation, e) from e
+
+    def _read_arrays(self) -> None:
         reader = self.searcher.reader()
         n = reader.doc_count_all()
         self.n = n
@@ -79,13 +101,6 @@ class IndexView:
         self.months = np.where(self.dates > 0, (self.dates // 10000) * 12 + (self.dates // 100 % 100) - 1, -1)
         self.facets = {f: FacetArrays(reader, f, n, self.live) for f in FACETS}
         self.copies = Copies(self.generation, self.ids.get, n)  # groups of near-copies (search.duplicates)
-        self._first_indexed: Optional[dict] = None
-        self._speller: Optional[Speller] = None
-        self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
-        self._relevance: dict = {}
-        self._maps = []  # the segment files preload mapped, kept open for the life of the view
-        self._stop = threading.Event()
-        self.preloaded: list = []  # (part's file name, bytes mapped) in the order preload mapped them
 
     @property
     def searcher(self):
@@ -93,7 +108,18 @@ class IndexView:
         s = getattr(self._local, "searcher", None)
         if s is None:
             s = self._local.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
+            with self._searchers_lock:
+                self._searchers.append(s)
         return s
+
+    def check_intact(self) -> None:
+        """Raise IndexDamaged when a file this view maps changed size since it opened (a truncated file read
+        through its map would kill the process); a stat per file, made before each request."""
+        found = changed(self._sizes)
+        if found:
+            path, was = found, self._sizes[found]
+            raise IndexDamaged(f"the index is damaged: {path} changed size while it was served ({was:,} bytes, "
+                               f"now {_size(path):,}); {REBUILD}")
 
     def relevance(self, tuning=None):
         """The scorer of query trees (search.engine.relevance) for a tuning (the product's by default), made once."""
@@ -111,6 +137,8 @@ class IndexView:
         snippet analysis with the index's `limit` most frequent words (words.txt, most frequent first);
         returns how many words. `serve` runs this in a background thread when it opens a generation."""
         self.preload((config.get("preload_mb") if preload_mb is None else preload_mb) << 20)
+        if self._stop.is_set():  # closed, or a newer generation is warming: its words are the ones worth it
+            return 0
         path = Path(self.generation) / WORDS if self.generation else None
         if path is None or not path.exists():
             return 0
@@ -174,7 +202,10 @@ class IndexView:
         """{article id: when it was first indexed, in seconds since the epoch}, read from the generation's
         ledger on first use (feeds date undated articles with it)."""
         if self._first_indexed is None:
-            self._first_indexed = Ledger.times(self.generation)
+            try:
+                self._first_indexed = Ledger.times(self.generation)
+            except READ_ERRORS as e:
+                raise damaged(self.generation, e) from e
         return self._first_indexed
 
     @property
@@ -289,7 +320,10 @@ class IndexView:
     def _speller_once(self) -> Speller:
         with self._cache_lock:
             if self._speller is None:
-                self._speller = Speller(self.generation)
+                try:
+                    self._speller = Speller(self.generation)
+                except READ_ERRORS as e:
+                    raise damaged(self.generation, e) from e
             return self._speller
 
     def correct(self, word: str) -> Optional[str]:
@@ -315,11 +349,31 @@ class IndexView:
         return {"score": round(score, 4), "matched": matched}
 
     def close(self) -> None:
+        """Let go of the generation's files: every thread's searcher, preload's maps, the mapped spelling table
+        and the caches holding arrays read in place from the maps, so that the process maps nothing of it
+        (search.engine.handle closes a replaced view when its last request ends). The view is unusable after."""
         self.stop_preload()
-        self.searcher.close()
+        with self._searchers_lock:
+            searchers, self._searchers = self._searchers, []
+            self._local = threading.local()
+        with self._cache_lock:
+            self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
+            self._relevance = {}
+            self._speller = None
+        for s in searchers:
+            for leaf, _ in s.reader().leaf_readers():
+                leaf.__dict__.pop("_casearch_sidecar", None)  # its arrays are views of the map
+            s.close()
         for storage in self._maps:
             storage.close()  # a preload still touching one keeps its map alive until it returns (BufferError)
         self._maps = []
+
+
+def _size(path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 def _prime_analysis(words) -> int:

@@ -27,6 +27,7 @@ from ..engine import generation, spelling
 from ..engine.schema import to_document
 from ..engine.schema import SCHEMA_VERSION
 from ..engine import store
+from ..engine.damage import require_whole
 from ..errors import BadInput, SearchError
 from ..models import Rejected
 from ..sources.common import now_iso
@@ -77,6 +78,8 @@ def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict
         if live is not None and store.read_meta(live).get("schema_version") != SCHEMA_VERSION:
             progress.warn("index built by another schema version: rebuilding it in full")
             live = None
+        if live is not None:
+            require_whole(live)  # an update starts from the live generation's segments: a damaged one stops it
         new = store.new_generation_dir(root)
         try:
             sigs = _write(new, live, articles, report, progress, prune, lock.fd)
