@@ -11,7 +11,7 @@ from search import config
 from search.engine import IndexHandle
 from search.query.request import Limits
 
-from . import api, dossiers, errors, state, views
+from . import api, dossiers, errors, params, state, views
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,9 +25,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     names = [s.name for s in config.SETTINGS]
     settings = config.load({n: test_config.pop(n.upper()) for n in names if n.upper() in test_config})
     app.config.update({n.upper(): v for n, v in settings.items()})
-    app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, JSON_SORT_KEYS=False, MAX_QUERY_STRING=8192)
+    limits = Limits.from_settings(settings)
+    # the query string is capped above the longest one the declared parameters allow (web.params)
+    app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, JSON_SORT_KEYS=False,
+                      MAX_QUERY_STRING=params.longest_query_string(limits))
     app.config.update(test_config)
-    app.extensions["casearch_limits"] = Limits.from_settings(settings)
+    app.extensions["casearch_limits"] = limits
     app.extensions["casearch_index"] = IndexHandle(app.config["INDEX_DIR"], preload_mb=settings["preload_mb"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False

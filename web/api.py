@@ -10,7 +10,7 @@ from search.engine.stats import collect
 
 from . import params
 from .state import limits, view
-from .openapi import SPEC
+from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -39,4 +39,4 @@ def stats():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(SPEC)
+    return jsonify(spec(limits()))

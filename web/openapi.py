@@ -1,59 +1,91 @@
-"""The OpenAPI 3 description of the JSON API (served at /api/openapi.json, validated in the tests)."""
+"""The OpenAPI 3 description of the JSON API, served at /api/openapi.json and checked against the running server
+by schemathesis in the tests.
 
-_facet_param = lambda name, what: {
-    "name": name, "in": "query", "required": False, "style": "form", "explode": True,
-    "description": f"Only articles with this {what}; repeat for any of several (OR).",
-    "schema": {"type": "array", "items": {"type": "string"}}}
+In: the app's Limits (the parameters' limits are the app's settings). Out: `spec(limits)`, the document: every
+parameter with the rule web.params checks it by (web.params.schemas), every status an operation answers with
+the one error shape, GET as the only method (any other is a 405 naming it in Allow). It does not serve itself.
+"""
+from search.query.request import Limits
 
-_error = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+from .params import MAX_Q_CHARS, schemas
+
+_ERRORS = {
+    "400": "A bad parameter (the message names it).",
+    "404": "No such article, person, country, topic or source.",
+    "405": "Not GET: the Allow header names the methods.",
+    "413": "A request body over 1 MB (a GET has none).",
+    "414": "A query string longer than the server reads.",
+    "503": "No index, or one that cannot be read (the message says which file and what to run).",
+}
+_ANY = ("405", "413", "414", "503")  # what any operation may answer besides its own
+_DESCRIPTIONS = {
+    "q": f'Words, "phrases", -exclude, OR, (), title:, author:, prefix*, "a b"~5; at most {MAX_Q_CHARS:,} characters.',
+    "from": "Published on or after: YYYY-MM-DD, YYYY-MM (its first day) or YYYY; not after `to` (else 400).",
+    "to": "Published on or before: YYYY-MM-DD, YYYY-MM (its last day) or YYYY.",
+    "page": "Page of results; the page may start at the deepest result the server ranks (max_results_depth), "
+            "no deeper (else 400).",
+    "timeline_by": "Split the timeline: one series per value (the selected ones, else the 8 most frequent).",
+    "fold": "0 (false, no, off) lists near-copies as results of their own.",
+    "explain": "1 (true, yes, on) adds each hit's matched terms and score parts.",
+}
 _str_list = {"type": "array", "items": {"type": "string"}}
+
+
+def _json(schema: dict, what: str) -> dict:
+    return {"description": what, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _responses(ok: dict, *codes: str) -> dict:
+    return {"200": ok, **{code: _json(_ref("Error"), _ERRORS[code]) for code in codes}}
+
+
+def _param(name: str, schema: dict) -> dict:
+    p = {"name": name, "in": "query", "required": False, "schema": schema}
+    if schema.get("type") == "array":
+        p.update(style="form", explode=True, description=f"Only articles with this {name}; repeat for any of several "
+                                                         f"(OR).")
+    if name in _DESCRIPTIONS:
+        p["description"] = _DESCRIPTIONS[name]
+    return p
+
+
+def spec(limits: Limits) -> dict:
+    """The OpenAPI document of the API within these limits."""
+    search = {"get": {
+        "summary": "Ranked search with facet filters",
+        "description": "An empty value is the parameter left out; a parameter that takes one value, given twice, is "
+                       "a 400. Unknown parameters are ignored.",
+        "parameters": [_param(name, schema) for name, schema in schemas(limits).items()],
+        "responses": _responses(_json(_ref("SearchResults"), "Results"), "400", *_ANY)}}
+    return {**SPEC, "paths": {"/api/search": search, **SPEC["paths"]}}
+
 
 SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "casearch API", "version": "1.0.0",
-             "description": "Search a newsroom's archive: ranked results, multi-select facets, timeline."},
+             "description": "Search a newsroom's archive: ranked results, multi-select facets, timeline. Every "
+                            "operation is a GET; an error is {\"error\": {\"status\", \"message\"}}."},
     "paths": {
-        "/api/search": {"get": {
-            "summary": "Ranked search with facet filters",
-            "parameters": [
-                {"name": "q", "in": "query", "schema": {"type": "string"},
-                 "description": 'Words, "phrases", -exclude, OR, (), title:, author:, prefix*, "a b"~5.'},
-                _facet_param("country", "country"), _facet_param("person", "person"), _facet_param("topic", "topic"),
-                _facet_param("source", "source (publication or site)"),
-                {"name": "author", "in": "query", "schema": {"type": "string"}},
-                {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
-                {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
-                {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "newest", "oldest"]}},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-                {"name": "explain", "in": "query", "schema": {"type": "integer", "enum": [0, 1]}},
-                {"name": "timeline_by", "in": "query", "description": "Split the timeline: one series per value "
-                 "(the selected ones, else the 8 most frequent).",
-                 "schema": {"type": "string", "enum": ["country", "person", "topic", "source"]}},
-                {"name": "fold", "in": "query", "description": "0 lists near-copies as results of their own.",
-                 "schema": {"type": "integer", "enum": [0, 1]}},
-            ],
-            "responses": {"200": {"description": "Results", "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/SearchResults"}}}},
-                "400": _error, "503": _error}}},
         "/api/articles/{id}": {"get": {
             "summary": "One article with its body and similar articles",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "The article", "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Article"}}}}, "404": _error, "503": _error}}},
+            "responses": _responses(_json(_ref("Article"), "The article"), "404", *_ANY)}},
         "/api/entities/{facet}/{name}": {"get": {
             "summary": "The dossier of a person, country, topic or source",
             "parameters": [{"name": "facet", "in": "path", "required": True,
                             "schema": {"type": "string", "enum": ["person", "country", "topic", "source"]}},
                            {"name": "name", "in": "path", "required": True, "schema": {"type": "string"},
+                            "example": "Kazakhstan",
                             "description": "As typed: case and spelling variants resolve to the value."}],
-            "responses": {"200": {"description": "The dossier", "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Dossier"}}}}, "404": _error, "503": _error}}},
-        "/api/stats": {"get": {"summary": "Index statistics", "responses": {
-            "200": {"description": "Statistics", "content": {"application/json": {"schema": {"type": "object"}}}},
-            "503": _error}}},
-        "/api/openapi.json": {"get": {"summary": "This description", "responses": {
-            "200": {"description": "OpenAPI 3 document", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "responses": _responses(_json(_ref("Dossier"), "The dossier"), "404", *_ANY)}},
+        "/api/stats": {"get": {"summary": "Index statistics",
+                               "responses": _responses(_json({"type": "object"}, "Statistics"), *_ANY)}},
+        "/api/openapi.json": {"get": {"summary": "This description", "responses": _responses(
+            _json({"type": "object"}, "OpenAPI 3 document"), "405", "413", "414")}},
     },
     "components": {"schemas": {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
