@@ -14,7 +14,7 @@ import click
 import waitress
 from web import create_app
 
-from . import config
+from . import config, handoff
 from .ablation import markdown, run_ablation
 from .bench import run_bench
 from .engine import IndexView, index_stats
@@ -227,18 +227,29 @@ def entity_cmd(facet, name, as_json, index_dir):
 @main.command("export")
 @click.argument("query", default="")
 @search_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "opensearch"]), default="jsonl",
+              show_default=True, help="opensearch: the bulk NDJSON of OpenSearch/Elasticsearch (README: Handing the "
+                                      "archive to a cluster).")
+@click.option("--mapping", "template", is_flag=True, help="Print the OpenSearch/Elasticsearch index template instead.")
+@click.option("--index-name", default="casearch", show_default=True, help="The cluster's index (opensearch, --mapping).")
 @index_dir_option
 @user_errors
-def export_cmd(query, country, person, topic, source, author, date_from, date_to, sort, fmt, index_dir):
+def export_cmd(query, country, person, topic, source, author, date_from, date_to, sort, fmt, template, index_name,
+               index_dir):
     """Print every matching article (all of them without a query), one per line; near-copies are marked
     (`group`, `duplicate_of`), never left out.
 
     Example: casearch export --country Kyrgyzstan --format csv > kyrgyzstan.csv
     """
+    if template:
+        click.echo(json.dumps(handoff.mapping(index_name), ensure_ascii=False, indent=1))
+        return
     req = refine(build_request(query, country, person, topic, author, date_from, date_to, sort, 1, 1), source)
     rows = export_rows(req, _view(index_dir))
-    lines = jsonl_lines(rows) if fmt == "jsonl" else csv_lines(rows)
+    if fmt == "opensearch":
+        lines = (line + "\n" for line in handoff.bulk_lines(rows, index_name))
+    else:
+        lines = jsonl_lines(rows) if fmt == "jsonl" else csv_lines(rows)
     for line in lines:
         sys.stdout.write(line)
 
