@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from search import analysis, handoff
+from search import analysis
 from search.cli import main
 from search.indexing.run import build_index
 from search.query.exports import EXPORT_KEYS
