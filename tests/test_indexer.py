@@ -237,4 +237,5 @@ def test_huge_article_is_rejected_and_the_rest_indexed(tmp_path):
                                                {"id": "ok", "title": "Fine", "body": "Small body."}])
     r = build_index([str(src)], str(tmp_path / "index"))
     assert r.articles == 1
-    assert [str(x) for x in r.rejected] == [f"{src}: article 'Huge' has a body of 5.5 M characters, over the 5 M limit"]
+    assert [str(x) for x in r.rejected] == [
+        f"{src}:1: article 'Huge' has a body of 5.5 M characters, over the 5 M limit"]

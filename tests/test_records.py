@@ -172,3 +172,29 @@ def test_clean_text_skips_the_space_regex_only_where_it_changes_nothing(text):
     text2 = common._CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [common._SPACE_RE.sub(" ", line).strip() for line in text2.split("\n")]
     assert common.clean_text(text) == common._paragraphs(lines)
+
+
+def test_dates_outside_the_accepted_range_are_rejected_with_their_line(tmp_path):
+    """Years 1600 to 2199 are read; others (placeholders such as 9999-12-31, typos) are rejected at ingest."""
+    dates = ["0999-05-01", "0001-01-01", "9999-12-31", "1599-12-31", "1600-01-01", "2199-12-31", "2200-01-01",
+             "May 1, 1066"]
+    src = tmp_path / "odd.jsonl"
+    src.write_text("".join(json.dumps({"id": f"d{i}", "title": f"T{i}", "body": "B", "date": d}) + "\n"
+                           for i, d in enumerate(dates)))
+    items = list(read_file(src))
+    assert [(a.id, a.date) for a in articles(items)] == [("d4", "1600-01-01"), ("d5", "2199-12-31")]
+    outside = "outside the accepted range 1600-01-01 to 2199-12-31"
+    assert rejected(items) == [f"{src}:1: date 0999-05-01 {outside}", f"{src}:2: date 0001-01-01 {outside}",
+                               f"{src}:3: date 9999-12-31 {outside}", f"{src}:4: date 1599-12-31 {outside}",
+                               f"{src}:7: date 2200-01-01 {outside}", f"{src}:8: date 1066-05-01 {outside}"]
+
+
+def test_a_page_article_dated_outside_the_range_is_rejected_by_its_title(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Story One About the Caspian Sea Level\n\nThe level of the Caspian Sea fell again this year, "
+                    "scientists in Baku said on Monday.\n\n05 June 1492\n\nStory Two About Tajik Hydropower Plans\n\n"
+                    "Tajikistan plans three new plants on the Vakhsh river, the ministry said.\n\nJune 4, 2025\n")
+    items = list(read_file(page))
+    assert [(a.title, a.date) for a in articles(items)] == [("Story Two About Tajik Hydropower Plans", "2025-06-04")]
+    assert rejected(items) == [f"{page}: article 'Story One About the Caspian Sea Level': date 1492-06-05 outside "
+                               f"the accepted range 1600-01-01 to 2199-12-31"]

@@ -240,3 +240,18 @@ def test_the_feed_escapes_whatever_an_article_holds(tmp_path):
     assert "<mark>water</mark>" in entry.find(f"{ATOM}summary").text
     other = ET.fromstring(c.get('/feed.atom?q=water&country=<"x">').get_data())  # nothing matches: no entry
     assert other.find(f"{ATOM}title").text == 'casearch: water; country: <"x">' and other.find(f"{ATOM}entry") is None
+
+
+@pytest.mark.parametrize("dates", [["0999-05-01", "2025-05-01"], ["0001-01-01", "2025-05-01"], ["9999-12-31"],
+                                   ["9999-11-30", "9999-12-31"]])
+@pytest.mark.parametrize("path", ["/", "/?q=water", "/?q=water&sort=oldest", "/api/search?q=water",
+                                  "/timeline.csv?q=water", "/?q=water&timeline_by=country", "/feed.atom?q=water",
+                                  "/?q=water&to=9999-12", "/api/search?q=water&from=0001&to=9999-12"])
+def test_an_index_with_odd_dates_never_answers_500(tmp_path, monkeypatch, dates, path):
+    """Ingest now keeps dates within sources.DATE_RANGE; an index built before may hold any year from 1 to 9999."""
+    from .conftest import odd_dates_index
+    client = create_app({"INDEX_DIR": str(odd_dates_index(tmp_path, monkeypatch, dates)), "TESTING": True}).test_client()
+    r = client.get(path)
+    assert r.status_code == 200
+    if path.startswith("/api/search"):
+        assert r.get_json()["total"] == len(dates)

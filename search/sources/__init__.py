@@ -2,6 +2,7 @@
 
 `read(paths)` walks files and folders and yields `Article` or `Rejected`; `merge(articles)` folds
 copies of one article (same id, e.g. read from a listing page and from a full page) into one document.
+The product's limits hold here for every reader: MAX_BODY_CHARS characters of body, a date in DATE_RANGE.
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from .records import read_csv, read_jsonl
 SUFFIXES = {".txt": "page", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 MAX_FILE_BYTES = 200 * 1024 * 1024  # one scraped page; JSONL and CSV files are streamed
 MAX_BODY_CHARS = 5_000_000  # one article; longer bodies are rejected, not cut
+# the dates an article may have (ISO strings compare in date order): the first printed newspapers are of
+# 1605, and a date past 2199 is a typo or a placeholder such as 9999-12-31; others are rejected
+DATE_RANGE = ("1600-01-01", "2199-12-31")
 
 
 def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
@@ -55,15 +59,26 @@ def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
 
 
 def read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
-    """Yield the articles of one file, by its suffix; whole-file problems become one Rejected."""
-    where = (str(Path(path).resolve()),)
+    """Yield the articles of one file, by its suffix; whole-file problems become one Rejected.
+
+    The product's limits are kept here, for every reader: a body of at most MAX_BODY_CHARS characters,
+    a date within DATE_RANGE. Each article learns its file (`files`) and, when its reader gave none,
+    its `where`.
+    """
+    files = (str(Path(path).resolve()),)
     for item in _read_file(path):
         if isinstance(item, Article):
+            where = item.where or str(path)
             if len(item.body) > MAX_BODY_CHARS:
-                yield Rejected(f"{path}", f"article {item.title[:60]!r} has a body of {len(item.body) / 1e6:.1f} M "
-                                          f"characters, over the {MAX_BODY_CHARS // 1_000_000} M limit")
+                yield Rejected(where, f"article {item.title[:60]!r} has a body of {len(item.body) / 1e6:.1f} M "
+                                      f"characters, over the {MAX_BODY_CHARS // 1_000_000} M limit")
                 continue
-            item = replace(item, files=where)
+            if item.date and not DATE_RANGE[0] <= item.date <= DATE_RANGE[1]:
+                which = "" if item.where else f"article {item.title[:60]!r}: "  # no line to tell which one
+                yield Rejected(where, f"{which}date {item.date} outside the accepted range "
+                                      f"{DATE_RANGE[0]} to {DATE_RANGE[1]}")
+                continue
+            item = replace(item, files=files, where=where)
         yield item
 
 
@@ -136,7 +151,8 @@ def merge(articles: Iterable[Article], warn=None) -> list:
             id=a.id, title=longer.title, body=longer.body,
             date=longer.date or other.date, author=longer.author or other.author,
             url=longer.url or other.url, source="; ".join(sources), truncated=longer.truncated,
-            files=tuple(dict.fromkeys(old.files + a.files)), publication=longer.publication or other.publication)
+            files=tuple(dict.fromkeys(old.files + a.files)), publication=longer.publication or other.publication,
+            where=old.where)
     return list(merged.values())
 
 

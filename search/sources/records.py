@@ -54,7 +54,7 @@ def make_article(rec: dict, where: str, default_source: str) -> Union[Article, R
     return Article(id=rid or article_id(title, body), title=title, body=body, date=date,
                    author=" ".join(values["author"].split()), url=values["url"].strip(),
                    source=values["source"].strip() or default_source, truncated=truncated,
-                   publication=values["source"].strip())
+                   publication=values["source"].strip(), where=where)
 
 
 def read_jsonl(data, name: str) -> Iterator[Union[Article, Rejected]]:
