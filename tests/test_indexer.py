@@ -239,3 +239,14 @@ def test_huge_article_is_rejected_and_the_rest_indexed(tmp_path):
     assert r.articles == 1
     assert [str(x) for x in r.rejected] == [
         f"{src}:1: article 'Huge' has a body of 5.5 M characters, over the 5 M limit"]
+
+
+def test_code_points_xml_forbids_never_stop_a_build(tmp_path):
+    """A lone surrogate (a JSON escape such as \\ud800) in any field used to crash the run at hashing."""
+    src = tmp_path / "s.jsonl"
+    src.write_text('{"id": "s1", "title": "Water \\ud800 news", "body": "Water \\udfff and \\ufffe more.", '
+                   '"author": "Ann \\ud800Lee", "url": "https://example.org/\\ud800"}\n', encoding="utf-8")
+    r = build_index([str(src)], str(tmp_path / "index"))
+    assert (r.articles, r.rejected) == (1, [])
+    hit = run(build_request("water"), IndexView(str(tmp_path / "index"))).hits[0]
+    assert (hit.title, hit.author, hit.url) == ("Water news", "Ann Lee", "https://example.org/")

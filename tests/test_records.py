@@ -198,3 +198,18 @@ def test_a_page_article_dated_outside_the_range_is_rejected_by_its_title(tmp_pat
     assert [(a.title, a.date) for a in articles(items)] == [("Story Two About Tajik Hydropower Plans", "2025-06-04")]
     assert rejected(items) == [f"{page}: article 'Story One About the Caspian Sea Level': date 1492-06-05 outside "
                                f"the accepted range 1600-01-01 to 2199-12-31"]
+
+
+def test_code_points_xml_forbids_are_removed_from_every_field():
+    """Lone surrogates (from JSON escapes), U+FFFE, U+FFFF and the other noncharacters are no text."""
+    rec = {"title": "Wa\ufffeter \ud800news", "body": "Body\uffff text \ufdd0and \U0010ffff\U0001fffemore\udfff",
+           "author": "Ann\ud83d Lee\ufffe", "url": "https://example.org/\uffffa", "source": "wire\udc00"}
+    (a,) = articles(read_jsonl((json.dumps(rec) + "\n").encode(), "f.jsonl"))
+    assert (a.title, a.body, a.author, a.url, a.source) == (
+        "Water news", "Body text and more", "Ann Lee", "https://example.org/a", "wire")
+
+
+def test_clean_text_keeps_every_other_code_point():
+    from search.sources.common import clean_text
+    text = "\ud7ff\ue000\ufdcf\ufdf0\ufffd \U0001f600\U0010fffd"
+    assert clean_text(text) == text

@@ -13,7 +13,7 @@ import json
 from typing import Iterator, Union
 
 from ..models import Article, Rejected
-from .common import article_id, clean_text, looks_like_date, parse_date
+from .common import article_id, clean_text, drop_forbidden, looks_like_date, parse_date
 
 FIELDS = ("id", "title", "body", "date", "author", "url", "source")
 MAX_TITLE = 1000  # longer titles are cut (and the record still indexed)
@@ -30,7 +30,7 @@ def make_article(rec: dict, where: str, default_source: str) -> Union[Article, R
         if v is None:
             values[key] = ""
         elif isinstance(v, (str, int, float)) and not isinstance(v, bool):
-            values[key] = str(v)
+            values[key] = str(v) if key in ("title", "body") else drop_forbidden(str(v))  # those two: clean_text
         else:
             return Rejected(where, f"field '{key}' must be a string, got {type(v).__name__}")
     title = " ".join(clean_text(values["title"]).split())
