@@ -213,3 +213,45 @@ def test_clean_text_keeps_every_other_code_point():
     from search.sources.common import clean_text
     text = "\ud7ff\ue000\ufdcf\ufdf0\ufffd \U0001f600\U0010fffd"
     assert clean_text(text) == text
+
+
+def test_csv_cells_of_any_size_are_read_and_so_are_the_rows_after_them(tmp_path):
+    """Over the csv module's default 131,072 characters a cell used to end the file; 5 M is the only limit."""
+    src = tmp_path / "long.csv"
+    src.write_text(f"title,body\nLong,\"{'word ' * 40_000}\"\nAfter,still read\nHuge,{'w' * 5_000_001}\n"
+                   "Last,read too\n")
+    items = list(read_file(src))
+    assert [(a.title, len(a.body)) for a in articles(items)] == [("Long", 199_999), ("After", 10), ("Last", 8)]
+    assert rejected(items) == [f"{src}:4: article 'Huge' has a body of 5.0 M characters, over the 5 M limit"]
+
+
+def test_a_malformed_csv_row_is_rejected_alone(tmp_path, monkeypatch):
+    """Whatever the csv module refuses (here a cell over a lowered field limit) costs that row only."""
+    import csv
+    from search.sources import records
+    monkeypatch.setattr(records, "FIELD_LIMIT", 50)
+    before = csv.field_size_limit()
+    try:
+        items = list(read_csv(f"title,body\nA,short\nB,{'x' * 60}\nC,\"two\nlines\"\n".encode(), "f.csv"))
+    finally:
+        csv.field_size_limit(before)  # the limit is process-wide: leave it as it was for the other tests
+    assert [(a.title, a.body, a.where) for a in articles(items)] == [("A", "short", "f.csv:2"),
+                                                                     ("C", "two\nlines", "f.csv:4")]
+    assert rejected(items) == ["f.csv:3: malformed CSV: field larger than field limit (50)"]
+
+
+def test_csv_with_lines_ended_by_a_lone_cr_is_read():
+    """Old Mac exports end lines with CR alone; a CR inside a quoted cell stays in it."""
+    items = list(read_csv(b'title,body\rFirst,one\r"Second","two\rlines"\r,no title\r', "mac.csv"))
+    assert [(a.title, a.body) for a in articles(items)] == [("First", "one"), ("Second", "two\nlines")]
+    assert rejected(items) == ["mac.csv:5: missing title"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200) | st.text(alphabet='title,body"\r\n \x00\ufffe\ud800{}[]:é', max_size=60).map(
+    lambda t: t.encode("utf-8", "surrogatepass")))
+def test_any_bytes_give_articles_or_rejections_never_an_error(data):
+    for reader, name, head in ((read_csv, "f.csv", b""), (read_csv, "f.csv", b"title,body\n"),
+                               (read_jsonl, "f.jsonl", b"")):
+        for item in reader(head + data, name):
+            assert isinstance(item, Article) or (isinstance(item, Rejected) and item.where.startswith(f"{name}:"))

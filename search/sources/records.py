@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Iterator, Union
 
 from ..models import Article, Rejected
@@ -18,6 +19,10 @@ from .common import article_id, clean_text, drop_forbidden, looks_like_date, par
 FIELDS = ("id", "title", "body", "date", "author", "url", "source")
 MAX_TITLE = 1000  # longer titles are cut (and the record still indexed)
 MAX_ID = 128
+# the csv module's default field limit (131,072 characters) would reject long articles and, on the error,
+# end the file; an article's only limit is sources.MAX_BODY_CHARS (the largest value every platform takes)
+FIELD_LIMIT = 2**31 - 1
+_LONE_CR_RE = re.compile(r"(?<=\r)(?!\n)")  # after a CR that ends a line on its own (old Mac exports)
 
 
 def make_article(rec: dict, where: str, default_source: str) -> Union[Article, Rejected]:
@@ -85,7 +90,8 @@ def read_csv(data, name: str) -> Iterator[Union[Article, Rejected]]:
     """Yield one Article or Rejected per row of a CSV file (bytes or a binary file) whose header names the fields.
 
     The file is decoded as it is read; at the first byte that is not UTF-8 the rest of the file is
-    rejected with that line (a decoding error would shift every later row).
+    rejected with that line (a decoding error would shift every later row). Lines end with LF, CRLF or
+    a lone CR. Fields have no size limit of their own (see FIELD_LIMIT).
     """
     if isinstance(data, (bytes, bytearray)):
         data = io.BytesIO(data)
@@ -93,28 +99,41 @@ def read_csv(data, name: str) -> Iterator[Union[Article, Rejected]]:
 
     def decoded():
         for raw in data:
-            state["line"] += 1
-            yield raw.decode("utf-8-sig" if state["line"] == 1 else "utf-8")
+            text = raw.decode("utf-8-sig" if state["line"] == 0 else "utf-8")
+            for piece in _LONE_CR_RE.split(text) if "\r" in text else (text,):
+                if piece:
+                    state["line"] += 1
+                    yield piece
 
     try:
         yield from _csv_rows(decoded(), name)
     except UnicodeDecodeError:
-        yield Rejected(f"{name}:{state['line']}", "not UTF-8; save the file as UTF-8")
+        yield Rejected(f"{name}:{state['line'] + 1}", "not UTF-8; save the file as UTF-8")
 
 
 def _csv_rows(text, name: str) -> Iterator[Union[Article, Rejected]]:
-    reader = csv.DictReader(text)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    csv.field_size_limit(FIELD_LIMIT)  # process-wide, and the same for every reader of this module
+    rows = csv.reader(text)
+    try:
+        header = [h.strip().lower() for h in next(rows, [])]
+    except csv.Error as e:
+        yield Rejected(f"{name}:1", f"malformed CSV header: {e}")
+        return
     if "title" not in header or "body" not in header:
         yield Rejected(f"{name}:1", "CSV header must name at least the columns title and body")
         return
-    reader.fieldnames = header
-    try:
-        for rec in reader:
-            where = f"{name}:{reader.line_num}"
-            if None in rec:
-                yield Rejected(where, "more cells than header columns")
-                continue
-            yield make_article({k: v for k, v in rec.items() if k in FIELDS}, where, name)
-    except csv.Error as e:
-        yield Rejected(f"{name}:{reader.line_num}", f"malformed CSV: {e}")
+    while True:
+        where = f"{name}:{rows.line_num + 1}"  # the row's first line (a quoted cell may span several)
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as e:  # the reader goes on with the next row
+            yield Rejected(where, f"malformed CSV: {e}")
+            continue
+        if not row:  # a blank line
+            continue
+        if len(row) > len(header):
+            yield Rejected(where, "more cells than header columns")
+            continue
+        yield make_article({k: v for k, v in zip(header, row) if k in FIELDS}, where, name)
