@@ -37,8 +37,7 @@ def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
             if path.suffix.lower() in SUFFIXES:
                 yield path
             else:
-                yield Rejected(str(p), f"unsupported file type {path.suffix or '(none)'}; "
-                                      f"use {', '.join(sorted(SUFFIXES))}")
+                yield Rejected(str(p), _unsupported(path))
             continue
         seen = set()
         errors = []
@@ -52,10 +51,22 @@ def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
             dirs.sort()
             for f in sorted(files):
                 fp = Path(root) / f
-                if fp.suffix.lower() in SUFFIXES and not f.startswith("."):
+                if f.startswith("."):
+                    continue
+                if fp.is_symlink() and not fp.exists():
+                    yield Rejected(str(fp), f"broken symbolic link (to {os.readlink(fp)}), skipped")
+                elif fp.suffix.lower() in SUFFIXES:
                     yield fp
+                elif fp.suffix.lower() == ".json":  # articles, most likely, in a format we do not read
+                    yield Rejected(str(fp), _unsupported(fp) + ", skipped")
         for e in errors:
             yield Rejected(getattr(e, "filename", str(p)) or str(p), f"cannot read folder: {e.strerror or e}")
+
+
+def _unsupported(path: Path) -> str:
+    if path.suffix.lower() == ".json":
+        return "a .json file is not read: write one article per line and name the file .jsonl"
+    return f"unsupported file type {path.suffix or '(none)'}; use {', '.join(sorted(SUFFIXES))}"
 
 
 def read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
@@ -93,6 +104,10 @@ def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
         if kind in ("jsonl", "csv"):
             # records are read as a stream, one line (or CSV row) at a time: no size limit
             with open(path, "rb") as fh:
+                if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):  # "Unicode text" from Excel and Windows tools
+                    yield Rejected(name, "UTF-16 text; save the file as UTF-8")
+                    return
+                fh.seek(0)
                 yield from (read_jsonl(fh, name) if kind == "jsonl" else read_csv(fh, name))
             return
         if size > MAX_FILE_BYTES:
@@ -144,8 +159,8 @@ def merge(articles: Iterable[Article], warn=None) -> list:
             continue
         longer, other = (a, old) if _longer(a, old) else (old, a)
         if warn and not _same_story(a, old):
-            warn(f"duplicate id {a.id!r} with different content ({old.source} and {a.source}): "
-                 f"kept the longer one, {longer.title[:60]!r}")
+            warn(f"{a.where or a.source}: duplicate id {a.id!r} with different content from "
+                 f"{old.where or old.source}: kept the longer one, {longer.title[:60]!r}")
         sources = [s for s in dict.fromkeys((old.source + "; " + a.source).split("; ")) if s]
         merged[a.id] = Article(
             id=a.id, title=longer.title, body=longer.body,

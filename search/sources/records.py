@@ -3,7 +3,8 @@
 In: the bytes of one file. Out: an iterator of `Article` or `Rejected` (`file:line: reason`), one per
 record, so a bad record is reported and skipped while the rest are read. Fields: `title` and `body`
 required; `id`, `date` (ISO 8601 or a plain written date), `author`, `url`, `source` optional.
-This module does not decide what to do with rejected records (see indexer: --strict).
+This module does not decide what to do with rejected records (see indexer: --strict), nor keep the
+product's limits on body size and dates (see sources.read_file).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import csv
 import io
 import json
 import re
+import shlex
 from typing import Iterator, Union
 
 from ..models import Article, Rejected
@@ -75,15 +77,25 @@ def read_jsonl(data, name: str) -> Iterator[Union[Article, Rejected]]:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            yield Rejected(where, f"not UTF-8 (byte {e.start})")
+            yield Rejected(where, f"not UTF-8 (byte {e.start + 1} of the line); save the file as UTF-8")
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as e:
-            hint = " (a JSON array: write one object per line)" if n == 1 and line.lstrip().startswith("[") else ""
-            yield Rejected(where, f"invalid JSON: {e.msg}{hint}")
+            error = f"{e.msg}{'' if e.msg.endswith(' at') else ' at'} column {e.colno}"  # the whole of it
+            if n == 1 and line.lstrip().startswith("["):
+                yield Rejected(where, f"invalid JSON ({error}): the file is a JSON array; {_array_hint(name)}")
+            else:
+                yield Rejected(where, f"invalid JSON: {error}")
+            continue
+        if isinstance(rec, list) and any(isinstance(x, dict) for x in rec):
+            yield Rejected(where, f"a JSON array of {len(rec):,} items; {_array_hint(name)}")
             continue
         yield make_article(rec, where, name)
+
+
+def _array_hint(name: str) -> str:
+    return f"JSON Lines needs one object per line, e.g. jq -c '.[]' {shlex.quote(name)} > fixed.jsonl"
 
 
 def read_csv(data, name: str) -> Iterator[Union[Article, Rejected]]:
