@@ -62,6 +62,10 @@ def index_cmd(paths, full, strict, prune, index_dir):
     report = build_index(paths, _index_dir(index_dir), full=full, strict=strict, prune=prune,
                          progress=BarProgress())
     click.echo(report.summary(), err=True)
+    if report.missing:  # a mistyped path is a user error, even when the other paths were indexed
+        click.echo(f"Error: no such file or folder: {', '.join(report.missing)} (the other paths were indexed)",
+                   err=True)
+        sys.exit(1)
 
 
 def search_options(f):

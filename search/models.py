@@ -29,6 +29,7 @@ class Article:
     truncated: bool = False
     files: tuple = ()  # absolute paths of the files it was read from (for --prune)
     publication: str = ""  # the record's own `source` (a publication or site), when it gives one
+    where: str = field(default="", compare=False)  # `file:line` it was read from (`file` for a page), for messages
 
 
 @dataclass(frozen=True)

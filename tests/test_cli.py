@@ -36,7 +36,7 @@ def test_index_search_show_export_stats_verify(runner, tmp_path):
     r = runner.invoke(main, ["index", str(src), "--index-dir", idx])
     assert r.exit_code == 0
     assert r.stdout == ""
-    assert "Indexed 5 articles from 1 files" in r.stderr and "5 added" in r.stderr
+    assert "Indexed 5 articles from 1 file in" in r.stderr and "5 added" in r.stderr
     r = runner.invoke(main, ["search", "water", "--json", "--index-dir", idx])
     data = json.loads(r.stdout)
     assert r.exit_code == 0 and sorted(h["id"] for h in data["results"]) == ["a2", "a3", "a5"]
@@ -136,3 +136,18 @@ def test_tags_explains_each_value(runner, seed_index):
     assert any(m[0] == "Bishkek" for m in countries["Kyrgyzstan"])
     r = runner.invoke(main, ["tags", aid, "--index-dir", str(seed_index)])
     assert "Kyrgyzstan: 'Kyrgyzstan' (title @0)" in r.stdout
+
+
+def test_a_missing_path_beside_a_valid_one_exits_1_after_indexing_the_rest(runner, tmp_path):
+    idx = str(tmp_path / "index")
+    src = write_jsonl(tmp_path / "a.jsonl", SMALL)
+    r = runner.invoke(main, ["index", str(src), str(tmp_path / "typo.jsonl"), "--index-dir", idx])
+    assert r.exit_code == 1 and r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert f"warning: {tmp_path}/typo.jsonl: no such file or folder" in lines
+    assert lines[-2].startswith("Indexed 5 articles from 1 file in ")
+    assert lines[-1] == f"Error: no such file or folder: {tmp_path}/typo.jsonl (the other paths were indexed)"
+    r = runner.invoke(main, ["search", "water", "--json", "--index-dir", idx])
+    assert r.exit_code == 0 and json.loads(r.stdout)["total"] == 3
+    r = runner.invoke(main, ["index", str(src), "--index-dir", idx])
+    assert r.exit_code == 0 and r.stderr.splitlines()[-1].startswith("Indexed 5 articles from 1 file in ")

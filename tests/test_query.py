@@ -176,3 +176,22 @@ def test_snippets_mark_what_the_index_matched():
     s = make_snippet("tokaev met Tokayev and THE Tokaev’s aide", frozenset({"~tokaev"}))
     assert s == "tokaev met <mark>Tokayev</mark> and THE <mark>Tokaev’s</mark> aide"
     assert make_snippet("the end", frozenset({"the"})) == "the end"
+
+
+
+def test_timeline_periods_are_zero_padded_whatever_the_years(tmp_path, monkeypatch):
+    from search.engine.view import IndexView
+    from .conftest import odd_dates_index
+    view = IndexView(str(odd_dates_index(tmp_path, monkeypatch, ["0999-05-01", "2025-05-01"])))
+    res = run(build_request("water", sort="oldest"), view)
+    assert hit_ids(res) == ["w0", "w1"]
+    assert len(res.timeline) == 1027 and {len(p) for p, _ in res.timeline} == {4}
+    assert (res.timeline[0], res.timeline[1], res.timeline[-1]) == (("0999", 1), ("1000", 0), ("2025", 1))
+    # each period is a valid filter, as the chart's links make it
+    assert hit_ids(run(build_request("water", date_from="0999", date_to="0999"), view)) == ["w0"]
+
+
+def test_every_period_has_an_end_up_to_9999():
+    req = build_request("", date_from="0001-01", date_to="9999-12")
+    assert (req.date_from, req.date_to) == ("0001-01-01", "9999-12-31")
+    assert build_request("", date_to="2024-02").date_to == "2024-02-29"

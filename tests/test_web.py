@@ -240,3 +240,43 @@ def test_the_feed_escapes_whatever_an_article_holds(tmp_path):
     assert "<mark>water</mark>" in entry.find(f"{ATOM}summary").text
     other = ET.fromstring(c.get('/feed.atom?q=water&country=<"x">').get_data())  # nothing matches: no entry
     assert other.find(f"{ATOM}title").text == 'casearch: water; country: <"x">' and other.find(f"{ATOM}entry") is None
+
+
+@pytest.mark.parametrize("dates", [["0999-05-01", "2025-05-01"], ["0001-01-01", "2025-05-01"], ["9999-12-31"],
+                                   ["9999-11-30", "9999-12-31"]])
+@pytest.mark.parametrize("path", ["/", "/?q=water", "/?q=water&sort=oldest", "/api/search?q=water",
+                                  "/timeline.csv?q=water", "/?q=water&timeline_by=country", "/feed.atom?q=water",
+                                  "/?q=water&to=9999-12", "/api/search?q=water&from=0001&to=9999-12"])
+def test_an_index_with_odd_dates_never_answers_500(tmp_path, monkeypatch, dates, path):
+    """Ingest now keeps dates within sources.DATE_RANGE; an index built before may hold any year from 1 to 9999."""
+    from .conftest import odd_dates_index
+    client = create_app({"INDEX_DIR": str(odd_dates_index(tmp_path, monkeypatch, dates)), "TESTING": True}).test_client()
+    r = client.get(path)
+    assert r.status_code == 200
+    if path.startswith("/api/search"):
+        assert r.get_json()["total"] == len(dates)
+
+
+def test_the_feed_is_xml_whatever_the_index_and_the_query_hold(tmp_path, monkeypatch):
+    """Code points XML 1.0 forbids, in an index built before ingest removed them or in the query, are left out."""
+    import re
+    feedparser = pytest.importorskip("feedparser")
+    from search.indexing import build_index
+    from search.sources import common, records
+    from .conftest import write_jsonl
+    monkeypatch.setattr(common, "_CONTROL_RE", re.compile(r"[\x00-\x08]"))  # the old index's ingest
+    monkeypatch.setattr(records, "drop_forbidden", lambda text: text)
+    rec = {"id": "x1", "title": "Water \ufffe news\uffff", "author": "Ann \ufdd0Lee", "date": "2025-01-02",
+           "body": "Water \U0010ffff in the \U0001fffeSyr Darya."}
+    build_index([str(write_jsonl(tmp_path / "x.jsonl", [rec]))], str(tmp_path / "index"))
+    monkeypatch.undo()
+    client = create_app({"INDEX_DIR": str(tmp_path / "index"), "TESTING": True}).test_client()
+    assert client.get("/api/articles/x1").get_json()["title"] == "Water \ufffe news\uffff"  # it is in the index
+    body = client.get("/feed.atom?q=water%EF%BF%BE%01").get_data()
+    root = ET.fromstring(body)
+    assert root.find(ATOM + "title").text == "casearch: water"
+    (entry,) = root.findall(ATOM + "entry")
+    assert entry.find(ATOM + "title").text == "Water  news"
+    assert entry.find(f"{ATOM}author/{ATOM}name").text == "Ann Lee"
+    assert "Syr Darya" in entry.find(ATOM + "summary").text
+    assert not feedparser.parse(body).bozo

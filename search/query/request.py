@@ -6,6 +6,7 @@ This module does not search.
 """
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Optional
@@ -104,8 +105,11 @@ def _date(name: str, value) -> Optional[str]:
 
 
 def period_end(s: str) -> date:
-    if len(s) == 4:
-        return date(int(s), 12, 31)
-    y, m = int(s[:4]), int(s[5:7])
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return date.fromordinal(nxt.toordinal() - 1)
+    """The last day of a period: a year "YYYY" or a month "YYYY-MM" (any year 1 to 9999, padded or not).
+
+    >>> period_end("2024-02"), period_end("9999-12"), period_end("999")
+    (datetime.date(2024, 2, 29), datetime.date(9999, 12, 31), datetime.date(999, 12, 31))
+    """
+    year, _, month = s.partition("-")
+    y, m = int(year), int(month or 12)
+    return date(y, m, calendar.monthrange(y, m)[1])

@@ -176,6 +176,6 @@ def _timeline(view: IndexView, final: np.ndarray) -> tuple:
     if hi - lo > YEARLY_AFTER_MONTHS:
         years = months // 12
         counts = np.bincount(years - years.min(), minlength=int(years.max() - years.min()) + 1)
-        return [(str(int(years.min()) + i), int(c)) for i, c in enumerate(counts)], undated
+        return [(f"{int(years.min()) + i:04d}", int(c)) for i, c in enumerate(counts)], undated
     counts = np.bincount(months - lo, minlength=hi - lo + 1)
     return [(f"{(lo + i) // 12:04d}-{(lo + i) % 12 + 1:02d}", int(c)) for i, c in enumerate(counts)], undated

@@ -26,8 +26,14 @@ RELATIVE_RE = re.compile(
     r"^(?:(\d+|an?|one)\s+(second|minute|hour|day|week|month|year)s?\s+ago|(yesterday|today|just now))$", re.I)
 _UNIT_DAYS = {"second": 0, "minute": 0, "hour": 0, "day": 1, "week": 7}
 
-# invisible and control characters that scraped text and spreadsheets carry
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+# code points no text means and XML 1.0 forbids or discourages: lone surrogates (JSON's "\ud800" makes
+# one), the noncharacters U+FDD0-U+FDEF and U+xFFFE/U+xFFFF of every plane; left in, they make the
+# Atom feed unreadable (and a lone surrogate cannot even be written as UTF-8)
+_NONCHARACTERS = "\ud800-\udfff\ufdd0-\ufdef" + "".join(
+    chr(plane << 16 | 0xfffe) + chr(plane << 16 | 0xffff) for plane in range(17))
+FORBIDDEN_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_NONCHARACTERS}]")
+# invisible and control characters that scraped text and spreadsheets carry, and the above
+_CONTROL_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff{_NONCHARACTERS}]")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -41,6 +47,15 @@ def clean_text(text: str) -> str:
     text = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     return _paragraphs([(_SPACE_RE.sub(" ", line) if _odd_spaces(line) else line).strip()
                         for line in text.split("\n")])
+
+
+def drop_forbidden(text: str) -> str:
+    r"""Remove the code points XML 1.0 forbids (C0 controls but tab and newlines) and the noncharacters.
+
+    >>> drop_forbidden("a\ufffeb\ud800c\U0010ffffd\te")
+    'abcd\te'
+    """
+    return FORBIDDEN_RE.sub("", text)
 
 
 def _paragraphs(lines: list) -> str:
