@@ -11,10 +11,15 @@ from pathlib import Path
 from typing import Iterable, Iterator, Union
 
 from ..models import Article, Rejected
+from .feeds import read_feed
+from .html import read_html
 from .pages import parse_page
 from .records import read_csv, read_jsonl
+from .warc import read_warc
 
-SUFFIXES = {".txt": "page", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+SUFFIXES = {".txt": "page", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+            ".html": "html", ".htm": "html", ".xml": "feed", ".rss": "feed", ".atom": "feed",
+            ".warc": "warc", ".warc.gz": "warc"}
 MAX_FILE_BYTES = 200 * 1024 * 1024  # one scraped page; JSONL and CSV files are streamed
 MAX_BODY_CHARS = 5_000_000  # one article; longer bodies are rejected, not cut
 
@@ -30,7 +35,7 @@ def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
             yield Rejected(str(p), "no such file or folder")
             continue
         if path.is_file():
-            if path.suffix.lower() in SUFFIXES:
+            if suffix(path) in SUFFIXES:
                 yield path
             else:
                 yield Rejected(str(p), f"unsupported file type {path.suffix or '(none)'}; "
@@ -48,10 +53,15 @@ def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
             dirs.sort()
             for f in sorted(files):
                 fp = Path(root) / f
-                if fp.suffix.lower() in SUFFIXES and not f.startswith("."):
+                if suffix(fp) in SUFFIXES and not f.startswith("."):
                     yield fp
         for e in errors:
             yield Rejected(getattr(e, "filename", str(p)) or str(p), f"cannot read folder: {e.strerror or e}")
+
+
+def suffix(path: Path) -> str:
+    """The suffix that names a file's format, lower-cased; `.warc.gz` is one suffix."""
+    return ".warc.gz" if path.name.lower().endswith(".warc.gz") else path.suffix.lower()
 
 
 def read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
@@ -69,7 +79,7 @@ def read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
 
 def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
     name = str(path)
-    kind = SUFFIXES[path.suffix.lower()]
+    kind = SUFFIXES[suffix(path)]
     try:
         size = path.stat().st_size
         if size == 0:
@@ -79,6 +89,10 @@ def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
             # records are read as a stream, one line (or CSV row) at a time: no size limit
             with open(path, "rb") as fh:
                 yield from (read_jsonl(fh, name) if kind == "jsonl" else read_csv(fh, name))
+            return
+        if kind == "warc":  # streamed record by record too
+            with open(path, "rb") as fh:
+                yield from read_warc(fh, name)
             return
         if size > MAX_FILE_BYTES:
             yield Rejected(name, f"file of {size // (1024 * 1024)} MB is larger than the "
@@ -90,6 +104,9 @@ def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
         return
     if not data.strip():
         yield Rejected(name, "empty file")
+        return
+    if kind in ("html", "feed"):  # bytes: a page or a feed declares its own encoding
+        yield from (read_feed(data, name) if kind == "feed" else [read_html(data, name)])
         return
     if b"\x00" in data[:8192]:
         yield Rejected(name, "binary file, not a text page")
