@@ -92,9 +92,16 @@ def test_html_page_metadata_from_json_ld():
           "publisher": {"@type": "Organization", "name": "Daily Ledger"}}
     head = f"<script type='application/ld+json'>{json.dumps(ld)}</script>"
     a = read_html(page(title="Untitled", heading="Lowland Towns Count the Cost", head=head).encode(), "cost.html")
-    assert fields(a) == ("Lowland Towns Count the Cost", BODY, "2025-03-16", "Ana Ruiz; Tom Berg", "", "Daily Ledger",
-                         "Daily Ledger")
-    assert a.id == article_id(a.title, BODY)  # no address in the page's meta tags: the content id
+    assert fields(a) == ("Lowland Towns Count the Cost", BODY, "2025-03-16", "Ana Ruiz; Tom Berg",
+                         "https://ledger.example/2025/cost", "Daily Ledger", "Daily Ledger")
+    assert a.id == url_id("https://ledger.example/2025/cost")  # trafilatura reads no JSON-LD url: html.py does
+
+
+def test_html_page_without_an_address_gets_the_content_id_and_a_byline_gives_the_author():
+    byline = "<p class='byline'>By Ana Ruiz · Published 5 March 2025</p>"
+    a = read_html(page(before=byline).encode(), "p.html")
+    assert (a.author, a.date, a.url, a.body) == ("Ana Ruiz", "2025-03-05", "", BODY)
+    assert a.id == article_id("Flood Defences Fail in Lowland Towns", BODY)
 
 
 @pytest.mark.parametrize("head,before,date", [
@@ -433,3 +440,26 @@ def test_a_recrawl_of_the_same_address_updates_the_article(tmp_path):
     assert r.exit_code == 0 and "0 added, 1 updated, 0 unchanged" in r.stderr and "; 1 in the index" in r.stderr
     (hit,) = search(idx, "mud")["results"]
     assert (hit["title"], hit["date"]) == ("Floods: The Clean-Up Begins", "2025-03-30")
+
+
+# --- the benchmark's pages --------------------------------------------------------------------------
+
+def test_benchmark_pages_read_back_as_the_records_they_were_made_from():
+    from search.ingestbench import render_page
+    from search.synth import generate_corpus
+    for i, rec in enumerate(generate_corpus(6, 7)):  # meta tags, JSON-LD, text only; twice each
+        a = read_html(render_page(rec, i).encode(), "p.html")
+        url = f"https://www.ledger.example/{rec['date'][:4]}/{rec['id']}" if i % 3 != 2 else ""
+        assert fields(a) == (rec["title"], rec["body"], rec["date"], rec["author"], url,
+                             "p.html" if i % 3 == 2 else "The Steppe Ledger", "" if i % 3 == 2 else "The Steppe Ledger")
+
+
+def test_bench_html_pages_reads_and_indexes_every_page(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = invoke("bench", "--html-pages", 12, "--json")
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert (res["pages"], res["read"]["articles"], res["read"]["rejected"]) == (12, 12, 0)
+    assert (res["index"]["articles"], res["index"]["rejected"]) == (12, 0)
+    assert res["read"]["articles_per_s"] > 0 and res["index"]["articles_per_s"] > 0 and 3 < res["page_kb"] < 12
+    assert res["table"].splitlines()[0].startswith("casearch bench --html-pages: 12 pages of ")

@@ -5,7 +5,8 @@ WARC file its address and fetch date. Out: one `Article`, or one `Rejected` (`fi
 that is not an article: no text, a stub, a listing of links to other pages, a page too large to extract.
 
 trafilatura finds the text (boilerplate, menus and comments dropped) and the metadata: title, author,
-URL, site name and date from the page's meta tags and JSON-LD. The date is the publication date the
+URL, site name and date from the page's meta tags and JSON-LD (the JSON-LD article's `url`, which
+trafilatura does not read, is read here). The date is the publication date the
 markup gives (htmldate, which trafilatura runs, without guessing from free text); when the markup has
 none, htmldate's search of the text, but never its year-only or month-only guesses; for a WARC page, the
 fetch date after that. The id comes from the page's address (`common.url_id`), so a re-crawl of the same
@@ -14,6 +15,8 @@ This module does not read files, follow links or fetch anything.
 """
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from typing import Optional, Union
 
@@ -21,7 +24,7 @@ import htmldate
 import trafilatura
 
 from ..models import Article, Rejected
-from .common import clean_text, fold_key, url_id
+from .common import clean_text, fold_key, url_id, url_key
 from .records import make_article
 
 MAX_HTML_BYTES = 20_000_000  # trafilatura's own limit (settings.cfg MAX_FILE_SIZE): larger pages come back empty
@@ -29,6 +32,7 @@ MIN_WORDS = 20  # fewer words of text: an error page, a stub or a page of links,
 LISTING_LINK_SHARE = 0.5  # at least this share of the text's words in paragraphs that are links: a page of links
 LISTING_HEADLINES = 3  # at least this many paragraphs that are links ...
 LISTING_WORDS_PER_HEADLINE = 60  # ... with fewer other words than this per link: headlines with teasers
+BYLINE_CUT_RE = re.compile(r"\s*[·•|]")  # what follows the names in a byline: a date, "Published", a role
 LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage"}  # schema.org types of listing pages
 
 
@@ -71,10 +75,10 @@ def read_html(data: bytes, name: str, url: str = "", fetched: Optional[str] = No
     if listing:
         return Rejected(where, f"a listing page ({listing}), not an article")
     body = "\n\n".join(paragraphs)
-    url = url or doc.url or ""
+    url = url or doc.url or _json_ld_url(tree)
     return make_article({"id": url_id(url), "title": title, "body": body,
                          "date": doc.date or _text_date(tree, url, latest) or fetched or "",
-                         "author": doc.author or "", "url": url, "source": _site(doc.sitename, url)},
+                         "author": _author(doc.author), "url": url, "source": _site(doc.sitename, url)},
                         where, name)
 
 
@@ -110,6 +114,43 @@ def _text_date(tree, url: str, latest: str) -> Optional[str]:
     except Exception:  # as in read_html: the date is optional, the article is kept without it
         return None
     return found if found and not found.endswith("-01") else None
+
+
+def _json_ld_url(tree) -> str:
+    """The `url` (or `mainEntityOfPage`) of the page's JSON-LD article, which trafilatura does not read; "" if none.
+
+    >>> import lxml.html
+    >>> _json_ld_url(lxml.html.fromstring('<html><head><script type="application/ld+json">[{"@type": "Organization",'
+    ...     ' "url": "https://x.example"}, {"@type": "NewsArticle", "mainEntityOfPage": {"@id": "https://x.example/a"}}]'
+    ...     '</script></head><body></body></html>'))
+    'https://x.example/a'
+    """
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else (data.get("@graph") or [data]) if isinstance(data, dict) else []
+        for item in items:
+            kind = item.get("@type") if isinstance(item, dict) else None
+            if not any(str(k).endswith("Article") for k in (kind if isinstance(kind, list) else [kind])):
+                continue
+            for value in (item.get("url"), item.get("mainEntityOfPage")):
+                value = value.get("@id") if isinstance(value, dict) else value
+                if isinstance(value, str) and url_key(value):
+                    return value.strip()
+    return ""
+
+
+def _author(author: Optional[str]) -> str:
+    """The author names of a byline trafilatura read ("Ann Lee · Published" -> "Ann Lee").
+
+    >>> _author("Ann Lee · Published"), _author("Ann Lee | 5 March"), _author("Ann Lee; Tom Berg")
+    ('Ann Lee', 'Ann Lee', 'Ann Lee; Tom Berg')
+    """
+    return BYLINE_CUT_RE.split(author or "", 1)[0].strip()
 
 
 def _site(sitename: Optional[str], url: str) -> str:
