@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -147,6 +148,7 @@ def test_html_pages_that_are_not_articles_are_skipped_with_the_reason(tmp_path):
         "d-teasers.html": f"<html><head><title>World | Ledger</title></head><body><main>{teasers}</main></body></html>",
         "e-collection.html": page(head=collection),
         "f-blank.html": "  \n ",
+        "g-bare.html": "<html><body><!-- nothing --></body></html>",
     }
     for name, html in pages.items():
         (tmp_path / name).write_text(html, encoding="utf-8")
@@ -159,6 +161,7 @@ def test_html_pages_that_are_not_articles_are_skipped_with_the_reason(tmp_path):
         "d-teasers.html: a listing page (12 headlines linking to other pages), not an article",
         "e-collection.html: a listing page (schema.org type collectionpage), not an article",
         "f-blank.html: empty file",
+        "g-bare.html: no article text found on this page",
     ]
 
 
@@ -342,6 +345,37 @@ def test_truncated_warc_keeps_the_articles_before_the_cut(tmp_path, gzip):
     assert m.startswith(f"{f}:record ") and "truncated" in m and m.endswith("; the 2 articles before it are kept")
 
 
+def test_damaged_warc_files(tmp_path):
+    pages = [(f"https://ledger.example/{i}", "2025-03-20T10:00:00Z", page(title=f"Story {i} of the Floods"),
+              "200 OK", "text/html") for i in range(2)]
+    data = warc_bytes(pages, extras=False)
+    starts = [i for i in range(len(data)) if data.startswith(b"WARC/1.0\r\n", i)]
+    assert len(starts) == 5  # warcinfo, then a request and a response per page
+    # a stray line after a record's block: warcio reads on, the file is reported as damaged
+    f = tmp_path / "stray.warc"
+    f.write_bytes(data[:starts[3] - 4] + b"stray line\r\n" + data[starts[3] - 4:])
+    items = list(read_file(f))
+    assert [a.title for a in articles(items)] == ["Story 0 of the Floods", "Story 1 of the Floods"]
+    assert messages(items) == [f"{f}: 1 record(s) not followed by the blank lines WARC requires (a wrong "
+                               f"Content-Length?): the file may be damaged"]
+    # a line where a record should start: reading stops there
+    f = tmp_path / "junk.warc"
+    f.write_bytes(data[:starts[3]] + b"junk line\r\n" + data[starts[3]:])
+    items = list(read_file(f))
+    assert [a.title for a in articles(items)] == ["Story 0 of the Floods"]
+    assert messages(items) == [f"{f}:record 4: truncated or corrupt WARC file (Invalid WARC record, first line: "
+                               f"junk line); the 1 article before it is kept"]
+    # a page larger than the extractor reads: that page only
+    big = [("https://ledger.example/big", "2025-03-20T10:00:00Z", page(paragraphs=(P1 * 140_000,)), "200 OK",
+            "text/html")]
+    f = tmp_path / "big.warc.gz"
+    f.write_bytes(warc_bytes(big + pages[:1], gzip=True, extras=False))
+    items = list(read_file(f))
+    assert [a.title for a in articles(items)] == ["Story 0 of the Floods"]
+    assert messages(items) == [f"{f}:record 3 (https://ledger.example/big): page larger than the 20 MB the HTML "
+                               f"extractor reads"]
+
+
 def test_files_that_are_not_warc_files(tmp_path):
     (tmp_path / "page.warc").write_text("<html><body>a page saved with the wrong name</body></html>")
     (tmp_path / "junk.warc.gz").write_bytes(b"\x1f\x8b\x08\x00 not really gzip")
@@ -463,3 +497,20 @@ def test_bench_html_pages_reads_and_indexes_every_page(tmp_path, monkeypatch):
     assert (res["index"]["articles"], res["index"]["rejected"]) == (12, 0)
     assert res["read"]["articles_per_s"] > 0 and res["index"]["articles_per_s"] > 0 and 3 < res["page_kb"] < 12
     assert res["table"].splitlines()[0].startswith("casearch bench --html-pages: 12 pages of ")
+
+
+# --- hostile input ----------------------------------------------------------------------------------
+
+MARKUP = st.sampled_from(["<", ">", "</", "<p>", "</p>", "<a href='/x'>", "</a>", "<rss version='2.0'>", "<item>",
+                          "<title>", "</title>", "<feed xmlns='http://www.w3.org/2005/Atom'>", "<entry>", "&amp;",
+                          "&#0;", "<![CDATA[", "]]>", "<script type='application/ld+json'>", "{\"@type\": [1]}",
+                          "WARC/1.0\r\n", "Content-Length: 5\r\n", "\r\n\r\n", "\x1f\x8b", "\x00", "é", " word "])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(MARKUP, st.text(max_size=12)), max_size=40))
+def test_hostile_bytes_give_articles_or_messages_never_an_exception(parts):
+    data = "".join(parts).encode("utf-8", "surrogatepass")
+    assert isinstance(read_html(data, "h.html"), (Article, Rejected))
+    assert all(isinstance(x, (Article, Rejected)) for x in read_feed(data, "h.rss"))
+    assert all(isinstance(x, (Article, Rejected)) for x in read_warc(io.BytesIO(data), "h.warc"))

@@ -51,7 +51,7 @@ def read_feed(data: bytes, name: str) -> Iterator[Union[Article, Rejected]]:
         name: the file name, for messages and as the source when the feed has no title.
     """
     feed = feedparser.parse(io.BytesIO(data))  # a stream: a str would be taken for a URL or a path
-    if not feed.version:
+    if not feed.get("version"):
         root = ROOT_RE.search(data[:65536])
         shown = f"the root element is <{root[1].decode('ascii', 'replace')}>" if root else "no XML element found"
         yield Rejected(name, f"not an RSS or Atom feed ({shown})")

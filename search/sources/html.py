@@ -6,11 +6,11 @@ that is not an article: no text, a stub, a listing of links to other pages, a pa
 
 trafilatura finds the text (boilerplate, menus and comments dropped) and the metadata: title, author,
 URL, site name and date from the page's meta tags and JSON-LD (the JSON-LD article's `url`, which
-trafilatura does not read, is read here). The date is the publication date the
-markup gives (htmldate, which trafilatura runs, without guessing from free text); when the markup has
-none, htmldate's search of the text, but never its year-only or month-only guesses; for a WARC page, the
-fetch date after that. The id comes from the page's address (`common.url_id`), so a re-crawl of the same
-address replaces the article; a page without an absolute address gets the content id of other records.
+trafilatura does not read, is read here). The date is the publication date the markup gives (htmldate,
+run by trafilatura without guessing from free text); when the markup has none, htmldate's search of the
+text, but never its year-only or month-only guesses; for a WARC page, the fetch date after that. The id
+comes from the page's address (`common.url_id`), so a re-crawl of the same address replaces the article;
+a page without an absolute address gets the content id of other records.
 This module does not read files, follow links or fetch anything.
 """
 from __future__ import annotations
@@ -90,9 +90,8 @@ def _listing(paragraphs: list, tree, pagetype: Optional[str]) -> str:
     """
     if (pagetype or "").lower() in LISTING_TYPES:
         return f"schema.org type {pagetype}"
-    anchors = {fold_key(a.text_content()) for a in tree.iter("a")}
-    anchors.discard("")
-    linked = [p for p in paragraphs if fold_key(p) in anchors]
+    anchors = {" ".join(a.text_content().split()).casefold() for a in tree.iter("a")}  # cheap: a page has hundreds
+    linked = [p for p in paragraphs if " ".join(p.split()).casefold() in anchors]
     words = sum(len(p.split()) for p in paragraphs)
     link_words = sum(len(p.split()) for p in linked)
     if link_words / words >= LISTING_LINK_SHARE:

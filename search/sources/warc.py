@@ -50,11 +50,7 @@ def read_warc(fh: BinaryIO, name: str) -> Iterator[Union[Article, Rejected]]:
             if not _is_page(record):
                 continue
             uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip()
-            try:
-                payload = record.content_stream().read(MAX_HTML_BYTES + 1)
-            except (zlib.error, ValueError) as e:  # a broken Content-Encoding or chunking: this page only
-                yield Rejected(f"{where} ({uri})", f"cannot decode the response body ({e})")
-                continue
+            payload = record.content_stream().read(MAX_HTML_BYTES + 1)  # warcio undoes chunking and gzip
             if len(payload) > MAX_HTML_BYTES:
                 yield Rejected(f"{where} ({uri})", f"page larger than the {MAX_HTML_BYTES // 1_000_000} MB "
                                                    f"the HTML extractor reads")
@@ -70,7 +66,7 @@ def read_warc(fh: BinaryIO, name: str) -> Iterator[Union[Article, Rejected]]:
             yield Rejected(f"{name}:record {n}", f"truncated WARC file; {_kept(kept)}")
             return
     except Exception as e:  # warcio fails in several ways on damaged files, some of them not its own errors
-        shown = str(e) if isinstance(e, READ_ERRORS) else "unreadable record"
+        shown = " ".join(str(e).split()) if isinstance(e, READ_ERRORS) else "unreadable record"
         if n == 0:
             yield Rejected(name, f"not a WARC file ({shown})")
         else:
@@ -80,11 +76,9 @@ def read_warc(fh: BinaryIO, name: str) -> Iterator[Union[Article, Rejected]]:
         yield Rejected(f"{name}:record {n + 1}", f"truncated or corrupt WARC file (nothing readable after "
                                                  f"byte {records.offset:,}); {_kept(kept)}")
         return
-    if records.err_count:
+    if records.err_count:  # warcio read on past each of them
         yield Rejected(name, f"{records.err_count} record(s) not followed by the blank lines WARC requires "
                              f"(a wrong Content-Length?): the file may be damaged")
-    if n == 0:
-        yield Rejected(name, "no records in this WARC file")
 
 
 def _kept(kept: int) -> str:
