@@ -20,7 +20,7 @@ from .warc import read_warc
 SUFFIXES = {".txt": "page", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
             ".html": "html", ".htm": "html", ".xml": "feed", ".rss": "feed", ".atom": "feed",
             ".warc": "warc", ".warc.gz": "warc"}
-MAX_FILE_BYTES = 200 * 1024 * 1024  # one scraped page; JSONL and CSV files are streamed
+MAX_FILE_BYTES = 200 * 1024 * 1024  # one page or feed; JSONL, CSV and WARC files are streamed
 MAX_BODY_CHARS = 5_000_000  # one article; longer bodies are rejected, not cut
 
 
