@@ -17,6 +17,7 @@ from web import create_app
 from . import config, handoff
 from .ablation import markdown, run_ablation
 from .bench import run_bench
+from .ingestbench import run_html_bench
 from .engine import IndexView, index_stats
 from .engine.stats import collect, verify
 from .evaluate import evaluate
@@ -338,14 +339,19 @@ def eval_cmd(folders, settings, ablation, seed_queries, latency_docs, as_json):
 @main.command("bench")
 @click.option("--docs", default=2000, show_default=True, help="Size of the synthetic corpus.")
 @click.option("--queries", default=200, show_default=True, help="Queries in the mix.")
+@click.option("--html-pages", type=click.IntRange(1), default=None,
+              help="Instead: time the ingest of this many synthetic HTML pages (reading, then a full index run).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @user_errors
-def bench_cmd(docs, queries, as_json):
+def bench_cmd(docs, queries, html_pages, as_json):
     """Benchmark indexing and search against SQLite FTS5 on a synthetic news corpus.
 
-    Example: casearch bench --docs 100000 --json
+    Example: casearch bench --docs 100000 --json; casearch bench --html-pages 10000
     """
-    res = run_bench(docs, queries, progress=BarProgress())
+    if html_pages:
+        res = run_html_bench(html_pages, progress=BarProgress())
+    else:
+        res = run_bench(docs, queries, progress=BarProgress())
     click.echo(json.dumps(res, indent=1) if as_json else res.get("table", ""))
 
 

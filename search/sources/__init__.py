@@ -12,11 +12,16 @@ from pathlib import Path
 from typing import Iterable, Iterator, Union
 
 from ..models import Article, Rejected
+from .feeds import read_feed
+from .html import read_html
 from .pages import parse_page
 from .records import read_csv, read_jsonl
+from .warc import read_warc
 
-SUFFIXES = {".txt": "page", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
-MAX_FILE_BYTES = 200 * 1024 * 1024  # one scraped page; JSONL and CSV files are streamed
+SUFFIXES = {".txt": "page", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+            ".html": "html", ".htm": "html", ".xml": "feed", ".rss": "feed", ".atom": "feed",
+            ".warc": "warc", ".warc.gz": "warc"}
+MAX_FILE_BYTES = 200 * 1024 * 1024  # one page or feed; JSONL, CSV and WARC files are streamed
 MAX_BODY_CHARS = 5_000_000  # one article; longer bodies are rejected, not cut
 # the dates an article may have (ISO strings compare in date order): the first printed newspapers are of
 # 1605, and a date past 2199 is a typo or a placeholder such as 9999-12-31; others are rejected
@@ -34,7 +39,7 @@ def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
             yield Rejected(str(p), "no such file or folder")
             continue
         if path.is_file():
-            if path.suffix.lower() in SUFFIXES:
+            if suffix(path) in SUFFIXES:
                 yield path
             else:
                 yield Rejected(str(p), _unsupported(path))
@@ -55,7 +60,7 @@ def iter_files(paths: Iterable[str]) -> Iterator[Union[Path, Rejected]]:
                     continue
                 if fp.is_symlink() and not fp.exists():
                     yield Rejected(str(fp), f"broken symbolic link (to {os.readlink(fp)}), skipped")
-                elif fp.suffix.lower() in SUFFIXES:
+                elif suffix(fp) in SUFFIXES:
                     yield fp
                 elif fp.suffix.lower() == ".json":  # articles, most likely, in a format we do not read
                     yield Rejected(str(fp), _unsupported(fp) + ", skipped")
@@ -67,6 +72,11 @@ def _unsupported(path: Path) -> str:
     if path.suffix.lower() == ".json":
         return "a .json file is not read: write one article per line and name the file .jsonl"
     return f"unsupported file type {path.suffix or '(none)'}; use {', '.join(sorted(SUFFIXES))}"
+
+
+def suffix(path: Path) -> str:
+    """The suffix that names a file's format, lower-cased; `.warc.gz` is one suffix."""
+    return ".warc.gz" if path.name.lower().endswith(".warc.gz") else path.suffix.lower()
 
 
 def read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
@@ -95,7 +105,7 @@ def read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
 
 def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
     name = str(path)
-    kind = SUFFIXES[path.suffix.lower()]
+    kind = SUFFIXES[suffix(path)]
     try:
         size = path.stat().st_size
         if size == 0:
@@ -110,6 +120,10 @@ def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
                 fh.seek(0)
                 yield from (read_jsonl(fh, name) if kind == "jsonl" else read_csv(fh, name))
             return
+        if kind == "warc":  # streamed record by record too
+            with open(path, "rb") as fh:
+                yield from read_warc(fh, name)
+            return
         if size > MAX_FILE_BYTES:
             yield Rejected(name, f"file of {size // (1024 * 1024)} MB is larger than the "
                                  f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit for one page")
@@ -120,6 +134,9 @@ def _read_file(path: Path) -> Iterator[Union[Article, Rejected]]:
         return
     if not data.strip():
         yield Rejected(name, "empty file")
+        return
+    if kind in ("html", "feed"):  # bytes: a page or a feed declares its own encoding
+        yield from (read_feed(data, name) if kind == "feed" else [read_html(data, name)])
         return
     if b"\x00" in data[:8192]:
         yield Rejected(name, "binary file, not a text page")

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Optional
+from urllib.parse import urlsplit
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august",
@@ -147,6 +148,42 @@ def article_id(title: str, body: str) -> str:
     lead = " ".join(fold_key(body).split()[:30])
     digest = hashlib.sha1(f"{fold_key(title)}\n{lead}".encode("utf-8")).hexdigest()
     return digest[:16]
+
+
+def url_key(url: str) -> str:
+    """Return the comparison form of a web address, or "" when it is not an absolute http(s) address.
+
+    http and https, "www.", letter case in the host, a default port, the fragment, a trailing slash and
+    utm_* tracking parameters do not count; the path and the other parameters do.
+
+    >>> url_key("HTTPS://www.Example.org:443/News/a-story/?utm_source=rss&page=2#comments")
+    'example.org/News/a-story?page=2'
+    >>> url_key("/2025/03/floods"), url_key("mailto:desk@example.org")
+    ('', '')
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host, port = (parts.hostname or ""), parts.port
+    except ValueError:  # a malformed address (bad port, brackets)
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return ""
+    host = host[4:] if host.startswith("www.") else host
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
+    query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith("utm_"))
+    path = parts.path.rstrip("/")
+    return host + path + (f"?{query}" if query else "")
+
+
+def url_id(url: str) -> str:
+    """Return the id of a web article from its address ("" without an absolute http(s) address).
+
+    A page read again from the same address (a re-crawl, the page and its feed entry) keeps its id, so
+    the new copy replaces the old one instead of adding a second article.
+    """
+    key = url_key(url)
+    return hashlib.sha1(f"url\n{key}".encode("utf-8")).hexdigest()[:16] if key else ""
 
 
 def content_hash(*parts: str) -> str:
