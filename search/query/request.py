@@ -1,8 +1,8 @@
 """Raw search parameters -> a validated SearchRequest, and the date periods of the timeline.
 
 In: strings or numbers as a URL or the CLI gives them. Out: a `SearchRequest` (`build_request`, `refine`), or
-BadQuery naming the bad parameter. `period_end` gives the last day of a timeline period (YYYY or YYYY-MM).
-This module does not search.
+BadQuery naming the bad parameter. `period_end` gives the last day of a timeline period (YYYY or YYYY-MM),
+`date_span` the days a typed period or range covers (the query's date: field). This module does not search.
 """
 from __future__ import annotations
 
@@ -102,6 +102,25 @@ def _date(name: str, value) -> Optional[str]:
                 d = period_end(s)
             return d.isoformat()
     raise BadQuery(f"{name} must be a date as YYYY-MM-DD (or YYYY-MM, YYYY), not {s[:30]!r}")
+
+
+def date_span(text: str) -> Optional[tuple]:
+    """The first and last day (ISO; None for an open end) of a period typed as YYYY, YYYY-MM or YYYY-MM-DD, or
+    of two such periods joined by ".." (either one may be left out); None when the text is none of these.
+
+    >>> date_span("2016"), date_span("2016-02..2016-03-05"), date_span("..2015")
+    (('2016-01-01', '2016-12-31'), ('2016-02-01', '2016-03-05'), (None, '2015-12-31'))
+    >>> date_span("2016-02-30"), date_span("2017..2016"), date_span(".."), date_span("yesterday")
+    (None, None, None, None)
+    """
+    first, sep, last = text.strip().partition("..")
+    try:
+        span = _date("from", first), _date("to", last if sep else first)
+    except BadQuery:
+        return None
+    if span == (None, None) or (None not in span and span[0] > span[1]):
+        return None
+    return span
 
 
 def period_end(s: str) -> date:
