@@ -127,6 +127,27 @@ def test_security_headers(client):
     assert r.headers["X-Frame-Options"] == "DENY"
 
 
+def test_filter_parameters_take_what_a_person_types(client):
+    typed = client.get("/api/search?person=tokaev&country=kazakhstan&author=ismailov&per_page=100").get_json()
+    canonical = client.get("/api/search?person=Kassym-Jomart+Tokayev&country=Kazakhstan&author=Vagit+Ismailov"
+                           "&per_page=100").get_json()
+    assert canonical["total"] > 0 and typed["total"] == canonical["total"]
+    assert [h["id"] for h in typed["results"]] == [h["id"] for h in canonical["results"]]
+    assert {k: typed["query"][k] for k in ("person", "country", "author")} == {
+        "person": ["Kassym-Jomart Tokayev"], "country": ["Kazakhstan"], "author": "Vagit Ismailov"}
+    assert typed["query"]["notices"] == ["The person “tokaev” was read as “Kassym-Jomart Tokayev”.",
+                                         "The author “ismailov” was read as “Vagit Ismailov”."]
+    # the page's chips and links carry the index's spelling: removing the chip removes the filter
+    page = client.get("/?q=&country=kazakhstan&person=tokaev").get_data(as_text=True)
+    assert '<a class="chip" href="?person=Kassym-Jomart+Tokayev" aria-label="Remove filter country: Kazakhstan">' in page
+    assert 'aria-label="Remove filter person: Kassym-Jomart Tokayev"' in page
+    assert "/export.csv?country=Kazakhstan&amp;person=Kassym-Jomart+Tokayev" in page
+    assert '<p class="notice">The person “tokaev” was read as “Kassym-Jomart Tokayev”.</p>' in page
+    nobody = client.get("/api/search?person=Nobody+Atall").get_json()
+    assert nobody["total"] == 0 and nobody["query"]["person"] == ["Nobody Atall"]
+    assert nobody["query"]["notices"] == ["No article is tagged with the person “Nobody Atall”."]
+
+
 def test_pagination_links_keep_every_parameter(client):
     page = client.get("/?q=&country=Kazakhstan&sort=oldest&per_page=5").get_data(as_text=True)
     assert 'href="?country=Kazakhstan&amp;sort=oldest&amp;page=2&amp;per_page=5"' in page

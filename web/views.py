@@ -25,8 +25,8 @@ FACET_TOP = 10
 
 @bp.get("/")
 def search_page():
-    req = params.parse(request.args, limits())
-    res = query.run(req, view())
+    res = query.run(params.parse(request.args, limits()), view())
+    req = res.request  # filter values as the index spells them: the chips and links carry those
     link = lambda **changes: "?" + urlencode(params.to_args(req, limits().per_page, **changes))
 
     def toggle(facet, value):
