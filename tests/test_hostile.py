@@ -86,7 +86,7 @@ def test_random_dossier_names_never_give_a_500(hclient, facet, name):
 @pytest.mark.parametrize("qs,status", [
     ("page=-1", 400), ("page=1000000000", 400), ("per_page=1000000", 400), ("from=2025-06-01&to=2025-01-01", 400),
     ("from=01/02/2025", 400), ("to=2025-02-30", 400), ("bogusfacet=x", 200), ("sort=newest&sort=oldest", 400),
-    ("country=Kazakhstan&country=Kazakhstan", 200), ("q=" + "x" * 3000, 400), ("q=%00%00", 200),
+    ("country=Kazakhstan&country=Kazakhstan", 200), ("q=" + "x" * 3000, 200), ("q=%00%00", 200),
     ("q=*", 200), ("q=a*", 200), ("q=title:", 200), ("q=nofield:abc", 200), ("q=%22%22", 200),
     ("q=" + "(" * 50, 200), ("q=" + "tokayev~" * 20, 200), ("q=" + "k" * 9000, 414),
 ])

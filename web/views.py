@@ -74,7 +74,7 @@ def article_page(article_id):
     gives the link back to its results."""
     v = view()
     a = query.article(v, article_id)
-    q = request.args.get("q", "")[:2000]
+    q = request.args.get("q", "")[:params.MAX_Q_CHARS]
     terms = reading.terms_of(q, v)
     back = _back_link(request.args.get("back", ""), q)
     evidence = query.tag_evidence(v, article_id)

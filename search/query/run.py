@@ -103,7 +103,7 @@ def match(req: SearchRequest, view: IndexView, tuning: Tuning = DEFAULT) -> Matc
     filters = resolve_filters(req, view)
     req = filters.request
     parsed = parse_query(req.q, lexicon=view, tuning=tuning)
-    notices = list(filters.notices) + list(parsed.notices)
+    notices = list(req.notices) + list(filters.notices) + list(parsed.notices)
     base = view.live.copy()
     if parsed.query is not None:
         words = rel.evaluate(parsed.query).mask & view.live
