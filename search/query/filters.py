@@ -11,6 +11,7 @@ chip can be removed. This module does not filter documents (search.query.run doe
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ..engine import IndexView
@@ -71,26 +72,30 @@ def _author_keys(view: IndexView, typed: str) -> list:
     key = author_key(typed)
     if not key:
         return []
-    keys = view.field_terms("author_key")
-    words, variants = key.split(), name_key(key).split()
+    variants = name_key(key)
+    starts = re.compile(r"(?<!\S)" + r"\S* ".join(map(re.escape, key.split())))  # "isma" in "vagit ismailov"
     rules = (
-        lambda k: k == key,
-        lambda k: _run_in(words, k.split()),
-        lambda k: bool(variants) and _run_in(variants, name_key(k).split()),
-        lambda k: min(map(len, words)) >= MIN_WORD_START and _run_in(words, k.split(), starts=True),
+        lambda k, spaced, keyed: k == key,
+        lambda k, spaced, keyed: f" {key} " in spaced,  # a surname, a given name: whole words in a row
+        lambda k, spaced, keyed: bool(variants) and f" {variants} " in keyed,
+        lambda k, spaced, keyed: min(map(len, key.split())) >= MIN_WORD_START and starts.search(k) is not None,
     )
+    table = _authors(view)
     for rule in rules:
-        found = [k for k in keys if k and rule(k) and _live_docs(view, k).size]
+        found = [k for k, spaced, keyed in table if rule(k, spaced, keyed) and _live_docs(view, k).size]
         if found:
             return found
     return []
 
 
-def _run_in(part: list, whole: list, starts: bool = False) -> bool:
-    """Whether the words of `part` stand in a row in `whole` (or, with `starts`, begin the words of such a run)."""
-    same = (lambda a, b: b.startswith(a)) if starts else (lambda a, b: a == b)
-    return any(all(same(p, w) for p, w in zip(part, whole[i:i + len(part)]))
-               for i in range(len(whole) - len(part) + 1))
+def _authors(view: IndexView) -> tuple:
+    """(key, " key ", " its spelling keys ") of every author of the index, made once per view and kept on it
+    (in spaces, so that a word run is a substring)."""
+    got = view.__dict__.get("_author_table")
+    if got is None:
+        got = view.__dict__["_author_table"] = tuple(
+            (k, f" {k} ", f" {name_key(k)} ") for k in view.field_terms("author_key") if k)
+    return got
 
 
 def _live_docs(view: IndexView, key: str):
