@@ -20,10 +20,12 @@ from .bench import run_bench
 from .ingestbench import run_html_bench
 from .engine import IndexView, index_stats
 from .engine.stats import collect, verify
+from .errors import BadQuery
 from .evaluate import evaluate
 from .indexing import build_index
 from .query import (article, build_request, csv_lines, dossier, export_rows, jsonl_lines, refine, run,
                     tag_evidence)
+from .query.request import Limits
 from .query.timelines import to_rows
 from .terminal import BarProgress, user_errors
 from .tuning import DEFAULT
@@ -108,6 +110,9 @@ def search_cmd(query, country, person, topic, source, author, date_from, date_to
 
     Example: casearch search "air taxi" --country Kazakhstan --sort newest
     """
+    most = Limits.from_settings().max_per_page  # --limit is the library's per_page, a name this command lacks
+    if not 1 <= limit <= most:
+        raise BadQuery("--limit must be at least 1" if limit < 1 else f"--limit must be at most {most}")
     req = build_request(query, country, person, topic, author, date_from, date_to, sort, page, limit, explain)
     res = run(refine(req, source, timeline_by, fold=not all_copies), _view(index_dir))
     if as_json:

@@ -81,6 +81,7 @@ class SearchRequest:
     explain: bool = False
     timeline_by: str = ""  # a facet: the timeline is also split into one series per value of it
     fold: bool = True  # near-copies of one article shown once (search.duplicates)
+    notices: tuple = ()  # what reading the parameters did on its own (a long query cut to its first words)
 
     def selections(self) -> dict:
         """Return {facet: tuple of selected values}."""

@@ -61,12 +61,34 @@ def test_index_search_show_export_stats_verify(runner, tmp_path):
     (["show", "nope"], "Error: no article with id 'nope'"),
     (["search", "x", "--page", "0"], "Error: page must be at least 1"),
     (["search", "x", "--from", "yesterday"], "Error: from must be a date"),
+    (["search", "x", "--limit", "0"], "Error: --limit must be at least 1"),
+    (["search", "x", "--limit", "101"], "Error: --limit must be at most 100"),
 ])
 def test_user_errors_are_one_line_and_exit_1(runner, small_index, args, message):
     r = runner.invoke(main, args + ["--index-dir", str(small_index)])
     assert r.exit_code == 1
     assert r.stderr.startswith(message)
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_filters_take_what_a_person_types(runner, seed_index):
+    def search(*args):
+        r = runner.invoke(main, ["search", "--json", "--limit", "100", "--index-dir", str(seed_index), *args])
+        assert r.exit_code == 0, r.output
+        data = json.loads(r.stdout)
+        return [h["id"] for h in data["results"]], data["query"]
+
+    canonical = search("--person", "Kassym-Jomart Tokayev", "--country", "Kazakhstan", "--author", "Vagit Ismailov")
+    assert canonical[0] and canonical[1]["notices"] == []
+    typed = search("--person", "Tokayev", "--country", "kazakhstan", "--author", "ismailov")
+    assert typed[0] == canonical[0]
+    assert (typed[1]["person"], typed[1]["country"], typed[1]["author"]) == (
+        ["Kassym-Jomart Tokayev"], ["Kazakhstan"], "Vagit Ismailov")
+    assert typed[1]["notices"] == ["The person “Tokayev” was read as “Kassym-Jomart Tokayev”.",
+                                   "The author “ismailov” was read as “Vagit Ismailov”."]
+    r = runner.invoke(main, ["search", "--person", "Nobody", "--index-dir", str(seed_index)])
+    assert r.exit_code == 0 and r.stdout.startswith("0 articles match")
+    assert r.stderr == "note: No article is tagged with the person “Nobody”.\n"
 
 
 def test_missing_index_is_a_user_error(runner, tmp_path):

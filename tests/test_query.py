@@ -8,6 +8,8 @@ from search.query.exports import export_rows
 from search.query.run import run
 from search.query.snippets import make_snippet
 
+from .conftest import view_of
+
 
 def hit_ids(res):
     return [h.id for h in res.hits]
@@ -70,8 +72,53 @@ def test_facet_filters_or_within_and_across_with_multiselect_counts(small_view):
 
 def test_selected_value_without_matches_is_still_listed(small_view):
     res = run(build_request("", country=["Atlantis"]), small_view)
-    assert res.total == 0
+    assert res.total == 0 and res.notices == ("No article is tagged with the country “Atlantis”.",)
     assert [(v.value, v.count, v.selected) for v in res.facets["country"] if v.selected] == [("Atlantis", 0, True)]
+
+
+def test_facet_filters_take_a_value_as_a_person_types_it(small_view):
+    res = run(build_request("", country=["kazakhstan"], sort="oldest"), small_view)
+    assert hit_ids(res) == ["a3", "a1"] and res.request.country == ("Kazakhstan",) and res.notices == ()
+    assert [(v.value, v.selected) for v in res.facets["country"] if v.selected] == [("Kazakhstan", True)]
+    res = run(build_request("", country=["Kazakstan", "KYRGYZSTAN", "Kirghizia"], sort="oldest"), small_view)
+    assert hit_ids(res) == ["a3", "a4", "a2", "a1"] and res.request.country == ("Kazakhstan", "Kyrgyzstan")
+    assert res.notices == ("The country “Kazakstan” was read as “Kazakhstan”.",
+                           "The country “Kirghizia” was read as “Kyrgyzstan”.")
+
+
+AUTHORS = [
+    {"id": "w1", "title": "Dams", "date": "2025-01-01", "author": "Vagit Ismailov", "body": "Dams on the Naryn."},
+    {"id": "w2", "title": "Wheat", "date": "2025-02-01", "author": "Bakhtiyor Ismailov", "body": "Wheat prices."},
+    {"id": "w3", "title": "Gold", "date": "2025-03-01", "author": "Jane Roe", "body": "A gold mine opened."},
+    {"id": "w4", "title": "Rail", "date": "2025-04-01", "author": "Aida Zhaparova", "body": "A railway to China."},
+    {"id": "w5", "title": "Unsigned", "date": "2025-05-01", "body": "A note without a byline."},
+]
+
+
+@pytest.fixture(scope="module")
+def authors_view(tmp_path_factory):
+    return view_of(tmp_path_factory, "authors", AUTHORS)
+
+
+@pytest.mark.parametrize("typed,ids,author,notices", [
+    ("Vagit Ismailov", ["w1"], "Vagit Ismailov", ()),
+    ("  vagit   ISMAILOV ", ["w1"], "Vagit Ismailov", ()),                                 # case and spaces
+    ("roe", ["w3"], "Jane Roe", ("The author “roe” was read as “Jane Roe”.",)),          # a surname
+    ("jane", ["w3"], "Jane Roe", ("The author “jane” was read as “Jane Roe”.",)),        # a given name
+    ("japarova", ["w4"], "Aida Zhaparova",                                               # a spelling (zh, j)
+     ("The author “japarova” was read as “Aida Zhaparova”.",)),
+    ("ismailov", ["w2", "w1"], "ismailov",                                               # two authors: both
+     ("The author “ismailov” was read as any of “Bakhtiyor Ismailov”, “Vagit Ismailov”.",)),
+    ("isma", ["w2", "w1"], "isma",                                                       # the start of a name
+     ("The author “isma” was read as any of “Bakhtiyor Ismailov”, “Vagit Ismailov”.",)),
+    ("is", [], "is", ("No article is by the author “is”.",)),                            # too short to be a start
+    ("Nobody", [], "Nobody", ("No article is by the author “Nobody”.",)),
+    ("?!", [], "?!", ("No article is by the author “?!”.",)),                          # no word: not the unsigned
+])
+def test_the_author_filter_takes_a_name_as_a_person_types_it(authors_view, typed, ids, author, notices):
+    res = run(build_request("", author=typed), authors_view)
+    assert hit_ids(res) == ids and res.request.author == author and res.notices == notices
+    assert [r["id"] for r in export_rows(build_request("", author=typed), authors_view)] == ids
 
 
 def test_paging(small_view):

@@ -127,9 +127,11 @@ ANY_WORD = "No article has every word; showing articles with any of them."
 @pytest.mark.parametrize("q, total, notices", [
     ('"', 5, (NO_WORDS,)), ("((", 5, (NO_WORDS,)), ("*", 5, (NO_WORDS,)), ("-", 5, (NO_WORDS,)), (")(", 5, (NO_WORDS,)),
     ("AND OR NOT", 5, ("The query has only stop words; showing every article.",)),
-    ("a*", 2, ()), ("title:", 0, ()), ("x" * 500, 0, ()), ("\u202etext\u202c 🙂", 0, ()), ("~5", 0, ()),
+    ("a*", 2, ()), ("x" * 500, 0, ()), ("\u202etext\u202c 🙂", 0, ()), ("~5", 0, ()),
     ("nosuchfield:x", 0, ("There is no field “nosuchfield”: it was searched as a word. Fields: title, body, text, "
-                          "author, country, person, topic, source.", ANY_WORD)),
+                          "author, country, person, topic, source, date.", ANY_WORD)),
+    ("title:", 0, ("Nothing follows “title:”, so “title” was searched as a word; to search one field, write the word "
+                   "right after the colon: title:water.",)),
     ('"unbalanced (paren', 0, ("Unbalanced quotes or parentheses: the query was searched as plain words.", ANY_WORD)),
 ])
 def test_odd_syntax_never_errors(prose_view, q, total, notices):

@@ -101,6 +101,13 @@ def test_unsafe_ids_are_rejected():
     items = list(read_jsonl(b'{"id": "../etc/passwd", "title": "T", "body": "B"}\n', "f.jsonl"))
     assert rejected(items) == ["f.jsonl:1: id '../etc/passwd' must be at most 128 printable characters "
                                "without / \\ ? # %"]
+    data = b"".join(b'{"id": "%s", "title": "T", "body": "B"}\n' % i for i in (b".", b"..", b"...", b".x"))
+    items = list(read_jsonl(data, "f.jsonl"))
+    assert rejected(items) == ["f.jsonl:1: id '.' cannot be . or ..: a browser reads /article/. as another page",
+                               "f.jsonl:2: id '..' cannot be . or ..: a browser reads /article/.. as another page"]
+    assert [a.id for a in articles(items)] == ["...", ".x"]  # no dot segment: their links lead to them
+    items = list(read_csv(b"id,title,body\n..,T,B\n", "f.csv"))
+    assert rejected(items) == ["f.csv:2: id '..' cannot be . or ..: a browser reads /article/.. as another page"]
 
 
 def test_files_and_folders(tmp_path):

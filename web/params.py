@@ -4,7 +4,7 @@ from __future__ import annotations
 from search.errors import BadQuery
 from search.query.request import Limits, build_request, refine
 
-MAX_Q_CHARS = 2000  # a web request's query text at most (the library and `casearch eval` take longer ones)
+MAX_Q_CHARS = 2000  # a web request's query searched at most, cut at a word (the library and `casearch eval` take any)
 KNOWN = {"q", "country", "person", "topic", "source", "author", "from", "to", "sort", "page", "per_page", "explain",
          "timeline_by", "fold"}
 SINGLE = ("q", "author", "from", "to", "sort", "page", "per_page", "explain", "timeline_by", "fold")
@@ -13,6 +13,7 @@ TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 def parse(args, limits: Limits):
     """Build a SearchRequest from request.args (a MultiDict) within the app's limits; raise BadQuery for bad values.
+    A query longer than MAX_Q_CHARS is searched by its first words, with a notice.
 
     Unknown parameters are ignored (links from elsewhere may carry tracking parameters); a single-valued
     parameter given twice is refused, so the page never silently picks one.
@@ -20,8 +21,6 @@ def parse(args, limits: Limits):
     for name in SINGLE:
         if len(args.getlist(name)) > 1:
             raise BadQuery(f"parameter {name} is given more than once")
-    if len(args.get("q", "")) > MAX_Q_CHARS:
-        raise BadQuery(f"q is longer than {MAX_Q_CHARS:,} characters")
     explain = args.get("explain", "") in TRUE
     fold = args.get("fold", "1").strip().lower()
     if fold not in TRUE + FALSE:
@@ -30,7 +29,7 @@ def parse(args, limits: Limits):
         q=args.get("q", ""), country=args.getlist("country"), person=args.getlist("person"),
         topic=args.getlist("topic"), author=args.get("author", ""), date_from=args.get("from") or None,
         date_to=args.get("to") or None, sort=args.get("sort") or "relevance", page=args.get("page") or 1,
-        per_page=args.get("per_page") or None, explain=explain, limits=limits)
+        per_page=args.get("per_page") or None, explain=explain, limits=limits, max_q_chars=MAX_Q_CHARS)
     return refine(req, source=args.getlist("source"), timeline_by=args.get("timeline_by"), fold=fold in TRUE)
 
 

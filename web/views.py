@@ -25,8 +25,8 @@ FACET_TOP = 10
 
 @bp.get("/")
 def search_page():
-    req = params.parse(request.args, limits())
-    res = query.run(req, view())
+    res = query.run(params.parse(request.args, limits()), view())
+    req = res.request  # filter values as the index spells them: the chips and links carry those
     link = lambda **changes: "?" + urlencode(params.to_args(req, limits().per_page, **changes))
 
     def toggle(facet, value):
@@ -74,7 +74,7 @@ def article_page(article_id):
     gives the link back to its results."""
     v = view()
     a = query.article(v, article_id)
-    q = request.args.get("q", "")[:2000]
+    q = request.args.get("q", "")[:params.MAX_Q_CHARS]
     terms = reading.terms_of(q, v)
     back = _back_link(request.args.get("back", ""), q)
     evidence = query.tag_evidence(v, article_id)

@@ -80,6 +80,7 @@ class IndexView:
         self.facets = {f: FacetArrays(reader, f, n, self.live) for f in FACETS}
         self.copies = Copies(self.generation, self.ids.get, n)  # groups of near-copies (search.duplicates)
         self._first_indexed: Optional[dict] = None
+        self._field_terms: dict = {}  # field -> its terms (field_terms)
         self._speller: Optional[Speller] = None
         self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
         self._relevance: dict = {}
@@ -259,6 +260,13 @@ class IndexView:
 
     def docnum(self, article_id: str) -> Optional[int]:
         return self.ids.get(article_id)
+
+    def field_terms(self, field: str) -> tuple:
+        """Every term of a field (deleted documents' included), read on first use: the authors' keys."""
+        got = self._field_terms.get(field)
+        if got is None:
+            got = self._field_terms[field] = tuple(self.searcher.reader().field_terms(field))
+        return got
 
     def similar(self, docnum: int, top: int = 5) -> list:
         """Up to `top` articles sharing the most distinctive words of this one's title and body."""

@@ -57,6 +57,8 @@ def make_article(rec: dict, where: str, default_source: str) -> Union[Article, R
     rid = values["id"].strip()
     if rid and (len(rid) > MAX_ID or any(c in rid for c in "/\\?#%") or not rid.isprintable()):
         return Rejected(where, f"id {rid[:40]!r} must be at most {MAX_ID} printable characters without / \\ ? # %")
+    if rid in (".", ".."):  # browsers resolve /article/. to /article/ and /article/.. to / (RFC 3986 dot segments)
+        return Rejected(where, f"id {rid!r} cannot be . or ..: a browser reads /article/{rid} as another page")
     truncated = body.rstrip().endswith(("...", "…"))
     return Article(id=rid or article_id(title, body), title=title, body=body, date=date,
                    author=" ".join(values["author"].split()), url=values["url"].strip(),
