@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import config
 from .gazetteer import DATA
-from .people import _nam_dict
+from .names import nam_dict
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 KEPT = 4  # cache files kept in the folder, the newest first
@@ -44,7 +44,7 @@ def sources() -> list:
     """Every file the taggers are made from."""
     files = sorted(DATA.iterdir()) + sorted(_CODE.glob("*.py")) + [_CODE.parent / "analysis.py",
                                                                    _CODE.parent / "models.py"]
-    names = _nam_dict()
+    names = nam_dict()
     return files + ([names] if names is not None else [])
 
 
