@@ -15,7 +15,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .gazetteer import DATA, normalise, read_table
+from .. import datafiles
+from ..errors import DataMissing
+from . import gazetteer
+from .gazetteer import normalise, read_table
 
 
 ROLE_WORDS = {
@@ -160,6 +163,7 @@ NAM_COLUMNS = ("Great Britain Ireland USA Italy Malta Portugal Spain France Belg
                "Montenegro Serbia Slovenia Albania Greece Russia Belarus Moldova Ukraine Armenia Azerbaijan "
                "Georgia Central-Asia Turkey Arabia/Persia Israel China India/Sri-Lanka Japan Korea Vietnam "
                "other").split()
+NAM_PACKAGE = "gender_guesser"  # the installed package whose data/nam_dict.txt is read
 NAM_FIRST_COLUMN = 30
 WORLD_FROM = NAM_COLUMNS.index("Russia")
 COMMON_MIN = 4
@@ -176,19 +180,26 @@ def load_given_names() -> frozenset:
 
 
 def load_lines(name: str) -> frozenset:
-    """The non-comment lines of a one-entry-a-line data file (accents and apostrophes folded for lookups
-    only where the caller folds)."""
-    return frozenset(line.strip() for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+    """The non-comment lines of a one-entry-a-line data file of gazetteer.DATA (accents and apostrophes
+    folded for lookups only where the caller folds); DataMissing when it is missing or empty."""
+    return frozenset(line.strip() for line in datafiles.read_text(gazetteer.DATA / name).splitlines()
                      if line.strip() and not line.startswith("#"))
 
 
-def nam_dict() -> Path | None:
-    """The path of gender_guesser's name list, or None when the package is not installed."""
-    spec = importlib.util.find_spec("gender_guesser")
+def nam_dict() -> Path:
+    """The path of gender_guesser's name list (a dependency of casearch, so never optional).
+
+    Raises:
+        DataMissing: the package is not installed, or its name list is not there.
+    """
+    spec = importlib.util.find_spec(NAM_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        return None
+        raise DataMissing(f"the package {NAM_PACKAGE}, which holds the given names of the person tagger, is not "
+                          f"installed: {datafiles.FIX}")
     path = Path(list(spec.submodule_search_locations)[0]) / "data" / "nam_dict.txt"
-    return path if path.exists() else None
+    if not path.is_file():
+        raise datafiles.missing(path)
+    return path
 
 
 @lru_cache(maxsize=2)
@@ -200,46 +211,52 @@ def load_world_names(common_only: bool = False) -> frozenset:
     names are given_names.txt's, kept by hand); two-letter names only from the Chinese and Korean columns
     (Li, Xi, Wu); never a NOT_GIVEN word. With `common_only`, any name reaching COMMON_MIN anywhere. "Jun+Wei" (Chinese, Korean
     and Arabic compounds) gives Jun-Wei, Jun-wei and Junwei. Read from the installed package, never
-    fetched; empty when the package is missing.
+    fetched: DataMissing when the package or its list is missing, cannot be read or gives no name.
     """
     path = nam_dict()
-    if path is None:
-        return frozenset()
     out = set()
     width = len(NAM_COLUMNS)
     world = slice(NAM_FIRST_COLUMN + WORLD_FROM, NAM_FIRST_COLUMN + width - 1)  # "other" is left out
     east = slice(NAM_FIRST_COLUMN + NAM_COLUMNS.index("China"), NAM_FIRST_COLUMN + NAM_COLUMNS.index("Korea") + 1)
     japan = NAM_FIRST_COLUMN + NAM_COLUMNS.index("Japan")
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line[:1] in "#=" or len(line) < NAM_FIRST_COLUMN:
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.readlines()
+    except OSError as e:
+        raise datafiles.unreadable(path, e.strerror or type(e).__name__) from e
+    except UnicodeDecodeError as e:
+        raise datafiles.unreadable(path, "not UTF-8 text") from e
+    for line in lines:
+        if line[:1] in "#=" or len(line) < NAM_FIRST_COLUMN:
+            continue
+        if line[NAM_FIRST_COLUMN - 1] == "+":
+            continue  # the same name sorted with expanded umlauts: a duplicate
+        # a frequency is one hex digit a column, blank for none; slices and strip() keep the 48,000
+        # lines out of per-character Python (this runs at every tagger start)
+        if common_only:
+            freqs = line[NAM_FIRST_COLUMN:NAM_FIRST_COLUMN + width]
+            keep = any(ch.strip() and int(ch, 16) >= COMMON_MIN for ch in freqs)
+        else:
+            keep = bool(line[world].strip(" \r\n0"))
+        if not keep:
+            continue
+        parts = line.split(None, 2)
+        if len(parts) < 2:
+            continue
+        name = parts[1]
+        if len(name) <= 2 and not common_only:  # Li, Xi, Wu, Hu are Chinese and Korean family names; My, An are words
+            if (not line[east].strip(" \r\n0") or line[japan:japan + 1].strip(" \r\n0")
+                    or name in ("An", "In", "So", "Do", "Ha", "Go")):
                 continue
-            if line[NAM_FIRST_COLUMN - 1] == "+":
-                continue  # the same name sorted with expanded umlauts: a duplicate
-            # a frequency is one hex digit a column, blank for none; slices and strip() keep the 48,000
-            # lines out of per-character Python (this runs at every tagger start)
-            if common_only:
-                freqs = line[NAM_FIRST_COLUMN:NAM_FIRST_COLUMN + width]
-                keep = any(ch.strip() and int(ch, 16) >= COMMON_MIN for ch in freqs)
-            else:
-                keep = bool(line[world].strip(" \r\n0"))
-            if not keep:
-                continue
-            parts = line.split(None, 2)
-            if len(parts) < 2:
-                continue
-            name = parts[1]
-            if len(name) <= 2 and not common_only:  # Li, Xi, Wu, Hu are Chinese and Korean family names; My, An are words
-                if (not line[east].strip(" \r\n0") or line[japan:japan + 1].strip(" \r\n0")
-                        or name in ("An", "In", "So", "Do", "Ha", "Go")):
-                    continue
-            if name.lower() in NOT_GIVEN:
-                continue
-            if "+" in name:
-                a, _, b = name.partition("+")
-                out.update((f"{a}-{b}", f"{a}-{b.lower()}", a + b.lower()))
-            else:
-                out.add(name)
+        if name.lower() in NOT_GIVEN:
+            continue
+        if "+" in name:
+            a, _, b = name.partition("+")
+            out.update((f"{a}-{b}", f"{a}-{b.lower()}", a + b.lower()))
+        else:
+            out.add(name)
+    if not out:
+        raise datafiles.empty(path)
     return frozenset(out)
 
 
