@@ -57,7 +57,8 @@ def main():
 @index_dir_option
 @user_errors
 def index_cmd(paths, full, strict, prune, index_dir):
-    """Ingest .txt pages, .jsonl/.ndjson and .csv files or folders (default: seeds/) into the index.
+    """Ingest .txt pages, .jsonl/.ndjson and .csv files or folders (default: $CASEARCH_SEEDS, else seeds/ in
+    the working directory) into the index.
 
     Example: casearch index seeds/ more/articles.jsonl --full
     """
