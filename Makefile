@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test index serve clean
+.PHONY: run test test-fast install install-test index serve clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: install-test
 	@if [ "$$CI" = "true" ] && ! command -v chromium >/dev/null 2>&1; then \
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium"; fi
 	$(BIN)/python -m pytest
+
+## the fast suite alone (no browser, load test, benchmark or whole collections): for the edit-test loop
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not slow"
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/gen-* index/.lock

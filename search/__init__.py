@@ -11,8 +11,8 @@ The pipeline, one module per stage:
     query.run(request, view)    -> SearchResults               (rendered by CLI, web page and API alike)
     entities.dossier(view, ...) -> one person, country, topic or source (counts, timeline, co-mentions)
 """
-from .errors import BadInput, BadQuery, IndexBusy, IndexMissing, IndexOutdated, NotFound, SearchError
+from .errors import BadInput, BadQuery, DataMissing, IndexBusy, IndexMissing, IndexOutdated, NotFound, SearchError
 from .models import Article, Hit, Rejected, SearchRequest, SearchResults, TaggedArticle
 
 __all__ = ["Article", "Hit", "Rejected", "SearchRequest", "SearchResults", "TaggedArticle", "SearchError",
-           "BadInput", "BadQuery", "IndexBusy", "IndexMissing", "IndexOutdated", "NotFound"]
+           "BadInput", "BadQuery", "DataMissing", "IndexBusy", "IndexMissing", "IndexOutdated", "NotFound"]

@@ -11,7 +11,6 @@ its table by a person. Run it as `casearch eval FOLDER... --ablation [--latency-
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 import time
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from typing import Optional
 import numpy as np
 
 from . import analysis
-from .evaluate import read_collection, score_run, _as_record
+from .evaluate import _as_record, ndcg_at, read_collection, score_run
 from .indexing.report import Progress
 from .indexing.run import build_index
 from .query.request import build_request, refine
@@ -99,15 +98,9 @@ def _beir(view: IndexView, col, tuning: Tuning) -> dict:
 
 
 def _seeds(view: IndexView, queries: list, tuning: Tuning) -> float:
-    """Mean nDCG@5 (gains 2^grade - 1) of the seed queries."""
-    scores = []
-    for q in queries:
-        ranked = [h.id for h in run(build_request(q["q"], per_page=10), view, tuning).hits]
-        rel = q["relevant"]
-        dcg = sum((2 ** rel.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:5]))
-        ideal = sorted(rel.values(), reverse=True)[:5]
-        idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-        scores.append(dcg / idcg if idcg else 0.0)
+    """Mean nDCG@5 of the seed queries (search.evaluate.ndcg_at: the one definition)."""
+    scores = [ndcg_at([h.id for h in run(build_request(q["q"], per_page=10), view, tuning).hits], q["relevant"], 5)
+              for q in queries]
     return round(sum(scores) / len(scores), 4)
 
 

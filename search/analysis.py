@@ -17,6 +17,8 @@ from pathlib import Path
 
 from nltk.stem.snowball import SnowballStemmer
 
+from . import datafiles
+
 DATA = Path(__file__).resolve().parent / "data"
 
 # one token: an abbreviation with dots, a number (with decimals, thousands and %), or a word that may
@@ -60,8 +62,9 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 def _load_stopwords(name: str = "stopwords.txt") -> frozenset:
+    """The lower-cased words of a stop word list in DATA (DataMissing when it is missing or empty)."""
     words = set()
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+    for line in datafiles.read_text(DATA / name).splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             words.add(line.lower())

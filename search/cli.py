@@ -7,21 +7,25 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import sys
 from pathlib import Path
 
 import click
 from web import create_app
 from web.serving import make_server
 
-from . import config
+from . import config, handoff
 from .ablation import markdown, run_ablation
 from .bench import run_bench
+from .ingestbench import run_html_bench
 from .engine import IndexView, index_stats
 from .engine.stats import collect, verify
+from .errors import BadQuery
 from .evaluate import evaluate
 from .indexing import build_index
 from .query import (article, build_request, csv_lines, dossier, export_rows, jsonl_lines, refine, run,
                     tag_evidence)
+from .query.request import Limits
 from .query.timelines import to_rows
 from .terminal import BarProgress, listen_error, user_errors, write_out
 from .tuning import DEFAULT
@@ -53,7 +57,8 @@ def main():
 @index_dir_option
 @user_errors
 def index_cmd(paths, full, strict, prune, index_dir):
-    """Ingest .txt pages, .jsonl/.ndjson and .csv files or folders (default: seeds/) into the index.
+    """Ingest .txt pages, .jsonl/.ndjson and .csv files or folders (default: $CASEARCH_SEEDS, else seeds/ in
+    the working directory) into the index.
 
     Example: casearch index seeds/ more/articles.jsonl --full
     """
@@ -61,6 +66,10 @@ def index_cmd(paths, full, strict, prune, index_dir):
     report = build_index(paths, _index_dir(index_dir), full=full, strict=strict, prune=prune,
                          progress=BarProgress())
     click.echo(report.summary(), err=True)
+    if report.missing:  # a mistyped path is a user error, even when the other paths were indexed
+        click.echo(f"Error: no such file or folder: {', '.join(report.missing)} (the other paths were indexed)",
+                   err=True)
+        sys.exit(1)
 
 
 def search_options(f):
@@ -102,6 +111,9 @@ def search_cmd(query, country, person, topic, source, author, date_from, date_to
 
     Example: casearch search "air taxi" --country Kazakhstan --sort newest
     """
+    most = Limits.from_settings().max_per_page  # --limit is the library's per_page, a name this command lacks
+    if not 1 <= limit <= most:
+        raise BadQuery("--limit must be at least 1" if limit < 1 else f"--limit must be at most {most}")
     req = build_request(query, country, person, topic, author, date_from, date_to, sort, page, limit, explain)
     res = run(refine(req, source, timeline_by, fold=not all_copies), _view(index_dir))
     if as_json:
@@ -226,18 +238,30 @@ def entity_cmd(facet, name, as_json, index_dir):
 @main.command("export")
 @click.argument("query", default="")
 @search_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "opensearch"]), default="jsonl",
+              show_default=True, help="opensearch: the bulk NDJSON of OpenSearch/Elasticsearch (README: Handing the "
+                                      "archive to a cluster).")
+@click.option("--mapping", "template", is_flag=True, help="Print the OpenSearch/Elasticsearch index template instead.")
+@click.option("--index-name", default="casearch", show_default=True, help="The cluster's index (opensearch, --mapping).")
 @index_dir_option
 @user_errors
-def export_cmd(query, country, person, topic, source, author, date_from, date_to, sort, fmt, index_dir):
+def export_cmd(query, country, person, topic, source, author, date_from, date_to, sort, fmt, template, index_name,
+               index_dir):
     """Print every matching article (all of them without a query), one per line; near-copies are marked
     (`group`, `duplicate_of`), never left out.
 
     Example: casearch export --country Kyrgyzstan --format csv > kyrgyzstan.csv
     """
+    if template:
+        click.echo(json.dumps(handoff.mapping(index_name), ensure_ascii=False, indent=1))
+        return
     req = refine(build_request(query, country, person, topic, author, date_from, date_to, sort, 1, 1), source)
     rows = export_rows(req, _view(index_dir))
-    write_out(jsonl_lines(rows) if fmt == "jsonl" else csv_lines(rows))
+    if fmt == "opensearch":
+        lines = (line + "\n" for line in handoff.bulk_lines(rows, index_name))
+    else:
+        lines = jsonl_lines(rows) if fmt == "jsonl" else csv_lines(rows)
+    write_out(lines)
 
 
 @main.command("stats")
@@ -320,14 +344,19 @@ def eval_cmd(folders, settings, ablation, seed_queries, latency_docs, as_json):
 @main.command("bench")
 @click.option("--docs", default=2000, show_default=True, help="Size of the synthetic corpus.")
 @click.option("--queries", default=200, show_default=True, help="Queries in the mix.")
+@click.option("--html-pages", type=click.IntRange(1), default=None,
+              help="Instead: time the ingest of this many synthetic HTML pages (reading, then a full index run).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @user_errors
-def bench_cmd(docs, queries, as_json):
+def bench_cmd(docs, queries, html_pages, as_json):
     """Benchmark indexing and search against SQLite FTS5 on a synthetic news corpus.
 
-    Example: casearch bench --docs 100000 --json
+    Example: casearch bench --docs 100000 --json; casearch bench --html-pages 10000
     """
-    res = run_bench(docs, queries, progress=BarProgress())
+    if html_pages:
+        res = run_html_bench(html_pages, progress=BarProgress())
+    else:
+        res = run_bench(docs, queries, progress=BarProgress())
     click.echo(json.dumps(res, indent=1) if as_json else res.get("table", ""))
 
 

@@ -28,9 +28,9 @@ class Setting:
 
 SETTINGS = (
     Setting("index_dir", "index", "CASEARCH_INDEX",
-            "Folder of the index (every command's --index-dir wins over it)."),
+            "Folder of the index, relative to the working directory (every command's --index-dir wins over it)."),
     Setting("seeds_dir", "seeds", "CASEARCH_SEEDS",
-            "What `casearch index` reads when given no path."),
+            "What `casearch index` reads when given no path, relative to the working directory."),
     Setting("host", "127.0.0.1", "CASEARCH_HOST", "Address `casearch serve` binds to."),
     Setting("port", 8000, "CASEARCH_PORT", "Port `casearch serve` listens on.", 1, 65535),
     Setting("threads", 4, "CASEARCH_THREADS", "Worker threads of the WSGI server.", 1),
@@ -74,8 +74,9 @@ def get(name: str):
 def shown(name: str) -> str:
     """A setting as --help shows it: its environment variable and default, without reading the variable."""
     s = next(s for s in SETTINGS if s.name == name)
-    default = s.default if name != "index_dir" else "index/"
-    return f"${s.env}, else {default}"
+    if name in ("index_dir", "seeds_dir"):  # a folder: relative to where the command runs, never to the package
+        return f"${s.env}, else {s.default}/ in the working directory"
+    return f"${s.env}, else {s.default}"
 
 
 def load(overrides: Optional[dict] = None) -> dict:

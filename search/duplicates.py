@@ -105,7 +105,9 @@ class Ledger:
         if path is None or not path.exists():
             return cls.empty()
         with np.load(path) as z:
-            return cls(_unpack(z["ids"]), z["sigs"], _unpack(z["groups"]), z["first_indexed"])
+            ids = _unpack(z["ids"])
+            # one article in no group packs to nothing, as no article does: one label per id, "" alone
+            return cls(ids, z["sigs"], _unpack(z["groups"]) or [""] * len(ids), z["first_indexed"])
 
     @staticmethod
     def times(gen: Optional[Path]) -> dict:

@@ -28,6 +28,13 @@ class BadSetting(SearchError):
     status = 500  # the server's configuration, not the request, is at fault
 
 
+class DataMissing(SearchError):
+    """A data file casearch ships with (word lists, gazetteers, templates) is missing, unreadable or empty:
+    the installation is incomplete, and working on without the file would give quietly worse results."""
+
+    status = 500
+
+
 class NotFound(SearchError):
     """An article id that is not in the index."""
 

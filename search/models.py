@@ -29,6 +29,7 @@ class Article:
     truncated: bool = False
     files: tuple = ()  # absolute paths of the files it was read from (for --prune)
     publication: str = ""  # the record's own `source` (a publication or site), when it gives one
+    where: str = field(default="", compare=False)  # `file:line` it was read from (`file` for a page), for messages
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class SearchRequest:
     explain: bool = False
     timeline_by: str = ""  # a facet: the timeline is also split into one series per value of it
     fold: bool = True  # near-copies of one article shown once (search.duplicates)
+    notices: tuple = ()  # what reading the parameters did on its own (a long query cut to its first words)
 
     def selections(self) -> dict:
         """Return {facet: tuple of selected values}."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from search import sources
 from search.indexing.run import build_index
 from search.engine.view import IndexView
 
@@ -41,6 +42,17 @@ def view_of(tmp_path_factory, name: str, records) -> IndexView:
     d = tmp_path_factory.mktemp(name)
     build_index([str(write_jsonl(d / f"{name}.jsonl", records))], str(d / "index"))
     return IndexView(str(d / "index"))
+
+
+def odd_dates_index(tmp_path: Path, monkeypatch, dates) -> Path:
+    """A real index as built before ingest kept dates within sources.DATE_RANGE (any year from 1 to 9999):
+    one article on water per date, in a different city each; returns its folder."""
+    monkeypatch.setattr(sources, "DATE_RANGE", ("0001-01-01", "9999-12-31"))
+    cities = ["Almaty", "Tashkent", "Bishkek", "Dushanbe"]
+    recs = [{"id": f"w{i}", "title": f"Water in Kazakhstan {i}", "body": f"Water in {city}.", "date": d}
+            for i, (d, city) in enumerate(zip(dates, cities))]
+    build_index([str(write_jsonl(tmp_path / "odd.jsonl", recs))], str(tmp_path / "odd-index"))
+    return tmp_path / "odd-index"
 
 
 @pytest.fixture

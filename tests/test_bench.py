@@ -102,6 +102,7 @@ def test_queries_are_escaped_for_fts5(q, expected):
     assert fts_bench.to_fts(q) == expected
 
 
+@pytest.mark.slow
 def test_run_bench_answers_every_query_on_both_engines():
     res = bench.run_bench(docs=300, queries=40, http=False)
     assert {"docs", "queries", "machine", "engines", "ratios", "http", "table"} <= set(res)
@@ -133,6 +134,7 @@ def test_run_bench_answers_every_query_on_both_engines():
     json.dumps(res)  # what `casearch bench --json` prints
 
 
+@pytest.mark.slow
 def test_the_bench_command_runs_a_2000_article_smoke_test_with_the_real_server():
     """The CI smoke run of `casearch bench` (no timing asserted): every figure present, no errors."""
     import subprocess

@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - the test extra is not installed
     sync_playwright = None
 
 pytestmark = [
+    pytest.mark.slow,  # a real Chromium: `make test-fast` leaves it out
     pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install -e '.[test]')"),
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); "
                                                 "`make test` installs it in CI"),

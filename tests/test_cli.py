@@ -11,12 +11,17 @@ from search.cli import main
 
 from .conftest import ROOT, SMALL, write_jsonl
 
-COMMANDS = ["index", "search", "show", "export", "stats", "verify", "eval", "bench", "serve"]
+COMMANDS = sorted(main.commands)  # every command the CLI has (the next test names them)
 
 
 @pytest.fixture
 def runner():
     return CliRunner()
+
+
+def test_the_cli_has_the_commands_of_the_interface():
+    assert COMMANDS == ["bench", "entity", "eval", "export", "index", "search", "serve", "show", "stats", "tags",
+                        "verify"]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
@@ -31,7 +36,7 @@ def test_index_search_show_export_stats_verify(runner, tmp_path):
     r = runner.invoke(main, ["index", str(src), "--index-dir", idx])
     assert r.exit_code == 0
     assert r.stdout == ""
-    assert "Indexed 5 articles from 1 files" in r.stderr and "5 added" in r.stderr
+    assert "Indexed 5 articles from 1 file in" in r.stderr and "5 added" in r.stderr
     r = runner.invoke(main, ["search", "water", "--json", "--index-dir", idx])
     data = json.loads(r.stdout)
     assert r.exit_code == 0 and sorted(h["id"] for h in data["results"]) == ["a2", "a3", "a5"]
@@ -56,11 +61,34 @@ def test_index_search_show_export_stats_verify(runner, tmp_path):
     (["show", "nope"], "Error: no article with id 'nope'"),
     (["search", "x", "--page", "0"], "Error: page must be at least 1"),
     (["search", "x", "--from", "yesterday"], "Error: from must be a date"),
+    (["search", "x", "--limit", "0"], "Error: --limit must be at least 1"),
+    (["search", "x", "--limit", "101"], "Error: --limit must be at most 100"),
 ])
 def test_user_errors_are_one_line_and_exit_1(runner, small_index, args, message):
     r = runner.invoke(main, args + ["--index-dir", str(small_index)])
-    assert r.exit_code == 1 and r.stderr.strip() == message or r.stderr.strip().startswith(message)
+    assert r.exit_code == 1
+    assert r.stderr.startswith(message)
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_filters_take_what_a_person_types(runner, seed_index):
+    def search(*args):
+        r = runner.invoke(main, ["search", "--json", "--limit", "100", "--index-dir", str(seed_index), *args])
+        assert r.exit_code == 0, r.output
+        data = json.loads(r.stdout)
+        return [h["id"] for h in data["results"]], data["query"]
+
+    canonical = search("--person", "Kassym-Jomart Tokayev", "--country", "Kazakhstan", "--author", "Vagit Ismailov")
+    assert canonical[0] and canonical[1]["notices"] == []
+    typed = search("--person", "Tokayev", "--country", "kazakhstan", "--author", "ismailov")
+    assert typed[0] == canonical[0]
+    assert (typed[1]["person"], typed[1]["country"], typed[1]["author"]) == (
+        ["Kassym-Jomart Tokayev"], ["Kazakhstan"], "Vagit Ismailov")
+    assert typed[1]["notices"] == ["The person “Tokayev” was read as “Kassym-Jomart Tokayev”.",
+                                   "The author “ismailov” was read as “Vagit Ismailov”."]
+    r = runner.invoke(main, ["search", "--person", "Nobody", "--index-dir", str(seed_index)])
+    assert r.exit_code == 0 and r.stdout.startswith("0 articles match")
+    assert r.stderr == "note: No article is tagged with the person “Nobody”.\n"
 
 
 def test_missing_index_is_a_user_error(runner, tmp_path):
@@ -231,3 +259,18 @@ def test_commands_on_a_truncated_segment_say_which_in_one_line(small_index, tmp_
     r = _casearch(["index", str(src), "--full", "--index-dir", str(small_index)], capture_output=True)
     assert r.returncode == 0 and "5 added" in r.stderr
     assert _casearch(["verify", "--index-dir", str(small_index)], capture_output=True).returncode == 0
+
+
+def test_a_missing_path_beside_a_valid_one_exits_1_after_indexing_the_rest(runner, tmp_path):
+    idx = str(tmp_path / "index")
+    src = write_jsonl(tmp_path / "a.jsonl", SMALL)
+    r = runner.invoke(main, ["index", str(src), str(tmp_path / "typo.jsonl"), "--index-dir", idx])
+    assert r.exit_code == 1 and r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert f"warning: {tmp_path}/typo.jsonl: no such file or folder" in lines
+    assert lines[-2].startswith("Indexed 5 articles from 1 file in ")
+    assert lines[-1] == f"Error: no such file or folder: {tmp_path}/typo.jsonl (the other paths were indexed)"
+    r = runner.invoke(main, ["search", "water", "--json", "--index-dir", idx])
+    assert r.exit_code == 0 and json.loads(r.stdout)["total"] == 3
+    r = runner.invoke(main, ["index", str(src), "--index-dir", idx])
+    assert r.exit_code == 0 and r.stderr.splitlines()[-1].startswith("Indexed 5 articles from 1 file in ")

@@ -82,6 +82,15 @@ def test_ledger_round_trip(tmp_path):
     assert Ledger.load(tmp_path / "none").ids == []
 
 
+def test_an_index_of_one_article_can_be_updated(tmp_path):
+    """One article in no group: its ledger's labels pack to nothing; the next run used to fail on them."""
+    src = write_jsonl(tmp_path / "one.jsonl", [{"id": "o1", "title": "One", "body": "A single article."}])
+    build_index([str(src)], str(tmp_path / "index"))
+    assert Ledger.load(current_generation(str(tmp_path / "index"))).groups == [""]
+    r = build_index([str(src)], str(tmp_path / "index"))
+    assert (r.unchanged, r.articles) == (1, 1)
+
+
 def test_update_keeps_groups_times_and_drops_the_dead():
     sig = {k: signature(text(k)) for k in (1, 2, 3)}
     old = Ledger(["a", "b", "gone"], np.stack([sig[1], sig[1], sig[2]]), ["a", "a", ""],

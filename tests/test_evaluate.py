@@ -241,6 +241,7 @@ def test_not_a_folder_is_bad_input(tmp_path):
 CISI = CRANFIELD.parent / "cisi"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder,docs,queries,floor", [
     # measured 0.3883 / 0.7597 (FTS5: 0.3611 / 0.7284) and 0.4023 / 0.4427 (FTS5: 0.3143 / 0.3969) when set
     (CRANFIELD, 1400, 225, {"ndcg@10": 0.38, "recall@100": 0.75}),

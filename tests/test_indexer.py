@@ -58,7 +58,8 @@ def test_bad_records_are_skipped_and_reported(tmp_path):
     src.write_text('{"id": "g", "title": "Good", "body": "Fine."}\n{"title": "x"}\nnot json\n', encoding="utf-8")
     r = build_index([str(src)], str(tmp_path / "index"))
     assert r.added == 1
-    assert [str(x) for x in r.rejected] == [f"{src}:2: missing body", f"{src}:3: invalid JSON: Expecting value"]
+    assert [str(x) for x in r.rejected] == [f"{src}:2: missing body",
+                                            f"{src}:3: invalid JSON: Expecting value at column 1"]
 
 
 def test_strict_rejects_the_run_and_leaves_the_index_as_it_was(tmp_path):
@@ -229,7 +230,7 @@ def test_duplicate_ids_with_different_content_are_reported(tmp_path):
             warnings.append(message)
     r = build_index([str(src)], str(tmp_path / "index"), progress=P())
     assert r.articles == 1
-    assert warnings == [f"duplicate id 'x' with different content ({src} and {src}): kept the longer one, 'Two'"]
+    assert warnings == [f"{src}:2: duplicate id 'x' with different content from {src}:1: kept the longer one, 'Two'"]
 
 
 def test_huge_article_is_rejected_and_the_rest_indexed(tmp_path):
@@ -237,4 +238,59 @@ def test_huge_article_is_rejected_and_the_rest_indexed(tmp_path):
                                                {"id": "ok", "title": "Fine", "body": "Small body."}])
     r = build_index([str(src)], str(tmp_path / "index"))
     assert r.articles == 1
-    assert [str(x) for x in r.rejected] == [f"{src}: article 'Huge' has a body of 5.5 M characters, over the 5 M limit"]
+    assert [str(x) for x in r.rejected] == [
+        f"{src}:1: article 'Huge' has a body of 5.5 M characters, over the 5 M limit"]
+
+
+class Warnings(Progress):
+    def __init__(self):
+        self.seen = []
+
+    def warn(self, message):
+        self.seen.append(message)
+
+
+def test_warnings_stop_after_a_few_per_file_and_every_problem_is_counted(tmp_path):
+    import random
+    noise = tmp_path / "noise.jsonl"
+    noise.write_bytes(random.Random(22).randbytes(300_000))
+    few = tmp_path / "few.jsonl"
+    few.write_text('{"title": "x"}\n{"title": "y"}\n{"id": "ok", "title": "Fine", "body": "Fine."}\n')
+    progress = Warnings()
+    r = build_index([str(noise), str(few)], str(tmp_path / "index"), progress=progress)
+    bad = sum(str(x).startswith(f"{noise}:") for x in r.rejected)
+    assert bad > 1000 and len(r.rejected) == bad + 2 and r.articles == 1
+    assert progress.seen[:5] == [str(x) for x in r.rejected[:5]]
+    assert progress.seen[5:] == [f"… and {bad - 5:,} more problems in {noise}", f"{few}:1: missing body",
+                                 f"{few}:2: missing body"]
+
+
+def test_summary_counts_in_the_singular_and_the_plural(tmp_path):
+    r = build_index([str(write_jsonl(tmp_path / "one.jsonl", SMALL[:1]))], str(tmp_path / "index"))
+    r.seconds = 0.25
+    assert r.summary() == ("Indexed 1 article from 1 file in 0.2 s: 1 added, 0 updated, 0 unchanged, 0 rejected, "
+                           "0 removed; 1 in the index")
+    r = build_index([str(write_jsonl(tmp_path / "two.jsonl", SMALL[1:3])), str(tmp_path / "one.jsonl")],
+                    str(tmp_path / "index"))
+    r.seconds = 1.0
+    assert r.summary() == ("Indexed 3 articles from 2 files in 1.0 s: 2 added, 0 updated, 1 unchanged, 0 rejected, "
+                           "0 removed; 3 in the index")
+
+
+def test_missing_paths_are_reported_and_the_rest_indexed(tmp_path):
+    src = write_jsonl(tmp_path / "a.jsonl", SMALL)
+    r = build_index([str(src), str(tmp_path / "typo.jsonl"), str(tmp_path / "gone")], str(tmp_path / "index"))
+    assert r.articles == 5 and r.missing == [str(tmp_path / "typo.jsonl"), str(tmp_path / "gone")]
+    assert [str(x) for x in r.rejected] == [f"{tmp_path}/typo.jsonl: no such file or folder",
+                                            f"{tmp_path}/gone: no such file or folder"]
+
+
+def test_code_points_xml_forbids_never_stop_a_build(tmp_path):
+    """A lone surrogate (a JSON escape such as \\ud800) in any field used to crash the run at hashing."""
+    src = tmp_path / "s.jsonl"
+    src.write_text('{"id": "s1", "title": "Water \\ud800 news", "body": "Water \\udfff and \\ufffe more.", '
+                   '"author": "Ann \\ud800Lee", "url": "https://example.org/\\ud800"}\n', encoding="utf-8")
+    r = build_index([str(src)], str(tmp_path / "index"))
+    assert (r.articles, r.rejected) == (1, [])
+    hit = run(build_request("water"), IndexView(str(tmp_path / "index"))).hits[0]
+    assert (hit.title, hit.author, hit.url) == ("Water news", "Ann Lee", "https://example.org/")

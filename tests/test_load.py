@@ -14,12 +14,15 @@ import urllib.parse
 import urllib.request
 
 import numpy as np
+import pytest
 
 from search.synth import build_vocabulary, generate_corpus, query_mix
 from search.indexing.run import build_index
 from search.engine.store import current_generation
 
 from .conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a minute of eight clients during a full reindex
 
 LOAD_SECONDS = float(os.environ.get("CASEARCH_LOAD_SECONDS", "60"))
 CLIENTS = 8

@@ -178,14 +178,13 @@ def test_serve_with_a_bad_setting_stops_with_one_line(monkeypatch, index):
     assert r.exit_code == 2 and "0 is not in the range 1<=x<=65535" in r.output
 
 
-def test_the_api_answers_500_naming_a_bad_setting(monkeypatch, index):
+def test_a_bad_setting_stops_the_app_before_it_serves(monkeypatch, index):
+    from search.errors import BadSetting
     from web import create_app
-    client = create_app({"INDEX_DIR": index, "TESTING": True}).test_client()
     monkeypatch.setenv("CASEARCH_PER_PAGE", "ten")
-    r = client.get("/api/search?q=water")
-    assert r.status_code == 500
-    assert r.get_json()["error"] == {"status": 500, "message": "CASEARCH_PER_PAGE must be a whole number, not 'ten'"}
-    assert client.get("/api/search?q=water&per_page=5").status_code == 200  # asked: the setting is not read
+    with pytest.raises(BadSetting) as e:
+        create_app({"INDEX_DIR": index, "TESTING": True})  # read once, at start: never a 500 per request
+    assert str(e.value) == "CASEARCH_PER_PAGE must be a whole number, not 'ten'"
 
 
 def test_a_replaced_generation_is_let_go_when_its_last_request_ends(index, tmp_path):

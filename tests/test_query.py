@@ -8,6 +8,8 @@ from search.query.exports import export_rows
 from search.query.run import run
 from search.query.snippets import make_snippet
 
+from .conftest import view_of
+
 
 def hit_ids(res):
     return [h.id for h in res.hits]
@@ -17,8 +19,12 @@ def test_all_words_must_match_and_title_ranks_higher(small_view):
     res = run(build_request("air taxi"), small_view)
     assert hit_ids(res) == ["a1"] and res.total == 1
     res = run(build_request("taxi"), small_view)
-    assert hit_ids(res) == ["a4", "a1"] or hit_ids(res) == ["a1", "a4"]
-    assert res.total == 2
+    assert hit_ids(res) == ["a4", "a1"] and res.total == 2  # both in the title; a4 also in its body
+    # water: a5 and a3 hold it in the title and the body, a2 in its body only
+    res = run(build_request("water"), small_view)
+    assert hit_ids(res) == ["a5", "a3", "a2"]
+    # kyrgyzstan: a2 in the title, a4 in the body only
+    assert hit_ids(run(build_request("kyrgyzstan"), small_view)) == ["a2", "a4"]
 
 
 def test_short_query_falls_back_to_any_word_and_says_so(small_view):
@@ -66,8 +72,53 @@ def test_facet_filters_or_within_and_across_with_multiselect_counts(small_view):
 
 def test_selected_value_without_matches_is_still_listed(small_view):
     res = run(build_request("", country=["Atlantis"]), small_view)
-    assert res.total == 0
+    assert res.total == 0 and res.notices == ("No article is tagged with the country “Atlantis”.",)
     assert [(v.value, v.count, v.selected) for v in res.facets["country"] if v.selected] == [("Atlantis", 0, True)]
+
+
+def test_facet_filters_take_a_value_as_a_person_types_it(small_view):
+    res = run(build_request("", country=["kazakhstan"], sort="oldest"), small_view)
+    assert hit_ids(res) == ["a3", "a1"] and res.request.country == ("Kazakhstan",) and res.notices == ()
+    assert [(v.value, v.selected) for v in res.facets["country"] if v.selected] == [("Kazakhstan", True)]
+    res = run(build_request("", country=["Kazakstan", "KYRGYZSTAN", "Kirghizia"], sort="oldest"), small_view)
+    assert hit_ids(res) == ["a3", "a4", "a2", "a1"] and res.request.country == ("Kazakhstan", "Kyrgyzstan")
+    assert res.notices == ("The country “Kazakstan” was read as “Kazakhstan”.",
+                           "The country “Kirghizia” was read as “Kyrgyzstan”.")
+
+
+AUTHORS = [
+    {"id": "w1", "title": "Dams", "date": "2025-01-01", "author": "Vagit Ismailov", "body": "Dams on the Naryn."},
+    {"id": "w2", "title": "Wheat", "date": "2025-02-01", "author": "Bakhtiyor Ismailov", "body": "Wheat prices."},
+    {"id": "w3", "title": "Gold", "date": "2025-03-01", "author": "Jane Roe", "body": "A gold mine opened."},
+    {"id": "w4", "title": "Rail", "date": "2025-04-01", "author": "Aida Zhaparova", "body": "A railway to China."},
+    {"id": "w5", "title": "Unsigned", "date": "2025-05-01", "body": "A note without a byline."},
+]
+
+
+@pytest.fixture(scope="module")
+def authors_view(tmp_path_factory):
+    return view_of(tmp_path_factory, "authors", AUTHORS)
+
+
+@pytest.mark.parametrize("typed,ids,author,notices", [
+    ("Vagit Ismailov", ["w1"], "Vagit Ismailov", ()),
+    ("  vagit   ISMAILOV ", ["w1"], "Vagit Ismailov", ()),                                 # case and spaces
+    ("roe", ["w3"], "Jane Roe", ("The author “roe” was read as “Jane Roe”.",)),          # a surname
+    ("jane", ["w3"], "Jane Roe", ("The author “jane” was read as “Jane Roe”.",)),        # a given name
+    ("japarova", ["w4"], "Aida Zhaparova",                                               # a spelling (zh, j)
+     ("The author “japarova” was read as “Aida Zhaparova”.",)),
+    ("ismailov", ["w2", "w1"], "ismailov",                                               # two authors: both
+     ("The author “ismailov” was read as any of “Bakhtiyor Ismailov”, “Vagit Ismailov”.",)),
+    ("isma", ["w2", "w1"], "isma",                                                       # the start of a name
+     ("The author “isma” was read as any of “Bakhtiyor Ismailov”, “Vagit Ismailov”.",)),
+    ("is", [], "is", ("No article is by the author “is”.",)),                            # too short to be a start
+    ("Nobody", [], "Nobody", ("No article is by the author “Nobody”.",)),
+    ("?!", [], "?!", ("No article is by the author “?!”.",)),                          # no word: not the unsigned
+])
+def test_the_author_filter_takes_a_name_as_a_person_types_it(authors_view, typed, ids, author, notices):
+    res = run(build_request("", author=typed), authors_view)
+    assert hit_ids(res) == ids and res.request.author == author and res.notices == notices
+    assert [r["id"] for r in export_rows(build_request("", author=typed), authors_view)] == ids
 
 
 def test_paging(small_view):
@@ -172,3 +223,22 @@ def test_snippets_mark_what_the_index_matched():
     s = make_snippet("tokaev met Tokayev and THE Tokaev’s aide", frozenset({"~tokaev"}))
     assert s == "tokaev met <mark>Tokayev</mark> and THE <mark>Tokaev’s</mark> aide"
     assert make_snippet("the end", frozenset({"the"})) == "the end"
+
+
+
+def test_timeline_periods_are_zero_padded_whatever_the_years(tmp_path, monkeypatch):
+    from search.engine.view import IndexView
+    from .conftest import odd_dates_index
+    view = IndexView(str(odd_dates_index(tmp_path, monkeypatch, ["0999-05-01", "2025-05-01"])))
+    res = run(build_request("water", sort="oldest"), view)
+    assert hit_ids(res) == ["w0", "w1"]
+    assert len(res.timeline) == 1027 and {len(p) for p, _ in res.timeline} == {4}
+    assert (res.timeline[0], res.timeline[1], res.timeline[-1]) == (("0999", 1), ("1000", 0), ("2025", 1))
+    # each period is a valid filter, as the chart's links make it
+    assert hit_ids(run(build_request("water", date_from="0999", date_to="0999"), view)) == ["w0"]
+
+
+def test_every_period_has_an_end_up_to_9999():
+    req = build_request("", date_from="0001-01", date_to="9999-12")
+    assert (req.date_from, req.date_to) == ("0001-01-01", "9999-12-31")
+    assert build_request("", date_to="2024-02").date_to == "2024-02-29"

@@ -1,9 +1,9 @@
 """The query language with exact hit order on small hand-written corpora: w/N, pre/N, Lucene's unordered
-"a b"~N, boolean combinations, facet fields resolved as a person types them, unknown fields, inflected
-Cyrillic names, phrase snippets and explanations that add up."""
+"a b"~N, boolean combinations, facet fields resolved as a person types them, unknown fields, field names
+never corrected, date:, inflected Cyrillic names, phrase snippets and explanations that add up."""
 import pytest
 
-from search.engine.nodes import Facet, Near, Phrase, Word
+from search.engine.nodes import Dates, Facet, Near, Phrase, Word
 from search.query.parsing import parse_query
 from search.query.request import build_request
 from search.query.run import run
@@ -145,12 +145,72 @@ def test_unknown_field_is_searched_as_words_with_the_known_fields(tagged_view):
     res = run(build_request("colour:water"), tagged_view)
     assert [h.id for h in res.hits] == ["t3"]
     assert res.notices == ("There is no field “colour”: it was searched as a word. Fields: title, body, "
-                           "text, author, country, person, topic, source.",
+                           "text, author, country, person, topic, source, date.",
                            "No article has every word; showing articles with any of them.")
     # a pasted headline with a colon stays a plain query (no operator mode, no empty answer)
     assert parse_query("TV presenter Deeley drops CD:UK").query.__class__.__name__ == "Any"
     res = run(build_request("rivers:dams"), tagged_view)
     assert [h.id for h in res.hits] == ["t3"]
+
+
+# --- field names are never corrected; date: ---------------------------------------------------------
+
+# a corpus with words one letter from the field names (tite, bodo, rate) and none of the names themselves
+FIELD_NAMES = [
+    {"id": "f1", "title": "President on a Tite Schedule", "date": "2016-03-01",
+     "body": "The president named a bodo of experts as the interest rate held."},
+    {"id": "f2", "title": "Water Rate Rise", "date": "2017-05-02",
+     "body": "Water bills rose at the fastest rate since 2016."},
+    {"id": "f3", "title": "Undated water note", "body": "A water note from 2016 without a date."},
+]
+
+
+@pytest.fixture(scope="module")
+def fields_view(tmp_path_factory):
+    return view_of(tmp_path_factory, "fieldnames", FIELD_NAMES)
+
+
+def test_field_names_are_never_corrected(fields_view):
+    for q, expected in (("title:president", ["f1"]), ("body:water", ["f3", "f2"]), ("title:", []),
+                        ("body:", []), ("title: president", ["f1"])):
+        res = run(build_request(q), fields_view)
+        assert [h.id for h in res.hits] == expected, q
+        assert res.suggestion is None, q
+        assert not any("tite" in n or "bodo" in n for n in res.notices), q
+    res = run(build_request("title:"), fields_view)
+    assert res.notices == ("Nothing follows “title:”, so “title” was searched as a word; to search one field, "
+                           "write the word right after the colon: title:water.",)
+    # a name that is no field is searched as a word, uncorrected: "schedle" stays (the word would be "schedule")
+    assert parse_query("schedle", lexicon=fields_view).corrections == (("schedle", "schedule"),)
+    res = run(build_request("schedle:water"), fields_view)
+    assert res.suggestion is None and parse_query("schedle:water", lexicon=fields_view).corrections == ()
+
+
+@pytest.mark.parametrize("q,tree,expected", [
+    ("date:2016", Dates(20160101, 20161231), ["f1"]),
+    ("date:2017-05", Dates(20170501, 20170531), ["f2"]),
+    ("date:2016-03-01", Dates(20160301, 20160301), ["f1"]),
+    ("date:2016..2017-05-01", Dates(20160101, 20170501), ["f1"]),
+    ("date:2017..", Dates(20170101, 99991231), ["f2"]),
+    ('date:"..2016"', Dates(1, 20161231), ["f1"]),
+])
+def test_date_field_is_a_period(fields_view, q, tree, expected):
+    assert parse_query(q, lexicon=fields_view).query == tree
+    res = run(build_request(q), fields_view)
+    assert [h.id for h in res.hits] == expected
+    assert res.notices == () and res.suggestion is None
+
+
+def test_date_field_combines_and_reads_what_is_no_date_as_words(fields_view):
+    assert ids(fields_view, "water date:2017") == ["f2"]
+    assert ids(fields_view, "water -date:2017") == ["f3"]  # the undated article is in no period
+    assert ids(fields_view, "date:(2016 OR 2017)") == ["f2", "f1"]
+    res = run(build_request("date:yesterday"), fields_view)
+    assert res.hits == () and res.suggestion is None
+    assert res.notices == ("date: takes a year, a month or a day (date:2016, date:2016-03, date:2016-03-01) or a "
+                           "range (date:2015..2016-06): “yesterday” was searched as words.",)
+    res = run(build_request("date:2017..2016"), fields_view)  # no period: the words, both of them
+    assert res.hits == () and res.notices[0].endswith("“2017..2016” was searched as words.")
 
 
 # --- Cyrillic names as Russian text writes them ----------------------------------------------------

@@ -1,10 +1,10 @@
 """Analysis and the query language with exact hit order on small hand-written corpora, and the seed queries."""
 import json
-import math
 
 import pytest
 
 from search import analysis
+from search.evaluate import ndcg_at
 from search.query.request import build_request
 from search.query.run import run
 from search.tuning import Tuning
@@ -120,11 +120,23 @@ def test_long_query_ranks_every_article_with_any_of_its_words(prose_view):
     assert [h.id for h in res.hits] == ["p3", "p2"]
 
 
-@pytest.mark.parametrize("q", ['"', "((", "AND OR NOT", "*", "a*", "title:", "nosuchfield:x", "x" * 500,
-                               "\u202etext\u202c 🙂", '"unbalanced (paren', "-", ")(", "~5"])
-def test_odd_syntax_never_errors(prose_view, q):
+NO_WORDS = "The query has no words to search for; showing every article."
+ANY_WORD = "No article has every word; showing articles with any of them."
+
+
+@pytest.mark.parametrize("q, total, notices", [
+    ('"', 5, (NO_WORDS,)), ("((", 5, (NO_WORDS,)), ("*", 5, (NO_WORDS,)), ("-", 5, (NO_WORDS,)), (")(", 5, (NO_WORDS,)),
+    ("AND OR NOT", 5, ("The query has only stop words; showing every article.",)),
+    ("a*", 2, ()), ("x" * 500, 0, ()), ("\u202etext\u202c 🙂", 0, ()), ("~5", 0, ()),
+    ("nosuchfield:x", 0, ("There is no field “nosuchfield”: it was searched as a word. Fields: title, body, text, "
+                          "author, country, person, topic, source, date.", ANY_WORD)),
+    ("title:", 0, ("Nothing follows “title:”, so “title” was searched as a word; to search one field, write the word "
+                   "right after the colon: title:water.",)),
+    ('"unbalanced (paren', 0, ("Unbalanced quotes or parentheses: the query was searched as plain words.", ANY_WORD)),
+])
+def test_odd_syntax_never_errors(prose_view, q, total, notices):
     res = run(build_request(q), prose_view)
-    assert res.total >= 0
+    assert (res.total, res.notices) == (total, notices)
 
 
 def test_explain_lists_matched_terms(prose_view):
@@ -141,14 +153,7 @@ def test_explain_lists_matched_terms(prose_view):
 
 # --- the seed queries: graded relevance written by hand in tests/data/seed_queries.json -------------
 
-SEED_NDCG5_FLOOR = 0.95  # measured 0.962 when this floor was set (issue 17: at least 0.95)
-
-
-def ndcg(ranked, rel, k):
-    dcg = sum((2 ** rel.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
-    ideal = sorted(rel.values(), reverse=True)
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal[:k]))
-    return dcg / idcg if idcg else 0.0
+SEED_NDCG5_FLOOR = 0.95  # issue 17: at least 0.95; measured 0.952 (gains linear, as `casearch eval` and trec_eval)
 
 
 def test_misspelled_and_variant_seed_queries_keep_their_article_in_the_top_3(seed_view):
@@ -167,5 +172,6 @@ def test_misspelled_and_variant_seed_queries_keep_their_article_in_the_top_3(see
 def test_seed_queries_ndcg_at_5(seed_view):
     queries = json.loads((ROOT / "tests" / "data" / "seed_queries.json").read_text(encoding="utf-8"))
     assert len(queries) >= 25
-    scores = [ndcg([h.id for h in run(build_request(q["q"]), seed_view).hits], q["relevant"], 5) for q in queries]
+    scores = [ndcg_at([h.id for h in run(build_request(q["q"]), seed_view).hits], q["relevant"], 5) for q in queries]
+    print(f"seed queries: nDCG@5 {sum(scores) / len(scores):.4f}")
     assert sum(scores) / len(scores) >= SEED_NDCG5_FLOOR

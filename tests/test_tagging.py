@@ -100,17 +100,17 @@ def test_capitalised_words_the_article_also_writes_in_lower_case_are_not_names()
 
 
 def test_lower_case_check_follows_word_boundaries():
-    from search.tagging.people import _LowerCase
+    from search.tagging.names import LowerCase
     # none of these is the word "stone" on its own: a sentence's first word, part of a hyphenated or
     # longer word, followed by an apostrophe (stone's, 'stone')
-    cases = _LowerCase("Stone age. stone. The stone-age, a gem-stone 'stone' x_stone, stones, 2stone")
+    cases = LowerCase("Stone age. stone. The stone-age, a gem-stone 'stone' x_stone, stones, 2stone")
     assert "stone" not in cases
     assert "age" in cases
-    assert "stone" in _LowerCase("Stone age, (stone) walls")
-    assert "stone" in _LowerCase("The walls: stone")  # at the text's end
-    assert "a." not in _LowerCase("It was a. b.")  # not a word: an initial
-    assert "stone" not in _LowerCase("stone was first")  # the text's first word
-    assert "age" in _LowerCase("In the age of iron")
+    assert "stone" in LowerCase("Stone age, (stone) walls")
+    assert "stone" in LowerCase("The walls: stone")  # at the text's end
+    assert "a." not in LowerCase("It was a. b.")  # not a word: an initial
+    assert "stone" not in LowerCase("stone was first")  # the text's first word
+    assert "age" in LowerCase("In the age of iron")
     assert cases.seen == {"stone": False, "age": True}  # each word is looked up once per text
 
 

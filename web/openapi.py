@@ -7,7 +7,7 @@ the one error shape, GET as the only method (any other is a 405 naming it in All
 """
 from search.query.request import Limits
 
-from .params import MAX_Q_CHARS, schemas
+from .params import MAX_Q_CHARS, MAX_Q_GIVEN, schemas
 
 _ERRORS = {
     "400": "A bad parameter (the message names it).",
@@ -19,7 +19,8 @@ _ERRORS = {
 }
 _ANY = ("405", "413", "414", "503")  # what any operation may answer besides its own
 _DESCRIPTIONS = {
-    "q": f'Words, "phrases", -exclude, OR, (), title:, author:, prefix*, "a b"~5; at most {MAX_Q_CHARS:,} characters.',
+    "q": f'Words, "phrases", -exclude, OR, (), title:, author:, prefix*, "a b"~5; at most {MAX_Q_GIVEN:,} characters, '
+         f"of which the first {MAX_Q_CHARS:,} are searched (cut at a word, with a notice).",
     "from": "Published on or after: YYYY-MM-DD, YYYY-MM (its first day) or YYYY; not after `to` (else 400).",
     "to": "Published on or before: YYYY-MM-DD, YYYY-MM (its last day) or YYYY.",
     "page": "Page of results; the page may start at the deepest result the server ranks (max_results_depth), "

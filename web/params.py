@@ -1,12 +1,13 @@
 """Query string -> SearchRequest: the one place the web layer reads search parameters, and the rules it reads them by.
 
 In: request.args and the app's Limits. Out: a SearchRequest (`parse`), or BadQuery naming the bad parameter;
-`to_args`, the query-string pairs of a request (for links); `SCHEMAS`, each parameter's rule as the OpenAPI
+`to_args`, the query-string pairs of a request (for links); `schemas`, each parameter's rule as the OpenAPI
 document declares it (web.openapi), and `longest_query_string`, the longest query string a request within those
 rules can be (the server's cap is above it, so no declared request is refused as too long). The rules are
 checked here exactly as declared: an empty value is the parameter left out; a value with spaces around it, a
 sign, a date as 01/02/2025 or a boolean as TRUE is refused rather than guessed. What the document can only say
-in words, the library checks: `from` not after `to`, and the page within the deepest result.
+in words, the library checks: `from` not after `to`, and the page within the deepest result. A `q` longer than
+MAX_Q_CHARS (and within MAX_Q_GIVEN) is searched by its first words, with a notice.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from search.errors import BadQuery
 from search.models import FACETS, SORTS
 from search.query.request import Limits, build_request, refine
 
-MAX_Q_CHARS = 2000  # a web request's query text at most (the library and `casearch eval` take longer ones)
+MAX_Q_CHARS = 2000  # a web request's query searched at most, cut at a word (the library and `casearch eval` take any)
+MAX_Q_GIVEN = 8000  # characters of q a request may carry at all (400 beyond; what is past MAX_Q_CHARS is not searched)
 MAX_VALUES = 10  # values of one facet in one request
 MAX_VALUE_CHARS = 100  # characters of a facet value or an author
 BOOLEAN = ("1", "0", "true", "false", "yes", "no", "on", "off")
@@ -37,7 +39,7 @@ def schemas(limits: Limits) -> dict:
                       {"type": "string", "pattern": f"^{_YEAR}-(?:0[1-9]|1[0-2])$"},
                       {"type": "string", "pattern": f"^{_YEAR}$"}, _EMPTY]}
     return {
-        "q": {"type": "string", "maxLength": MAX_Q_CHARS},
+        "q": {"type": "string", "maxLength": MAX_Q_GIVEN},
         **{f: _STRINGS for f in FACETS},
         "author": {"type": "string", "maxLength": MAX_VALUE_CHARS},
         "from": date, "to": date,
@@ -53,7 +55,7 @@ def schemas(limits: Limits) -> dict:
 def longest_query_string(limits: Limits) -> int:
     """Bytes of the longest query string within the rules: every character a 4-byte one, percent-encoded (12
     bytes), every parameter at its limit."""
-    longest = {"q": MAX_Q_CHARS * 12, "author": MAX_VALUE_CHARS * 12, "from": 10, "to": 10,
+    longest = {"q": MAX_Q_GIVEN * 12, "author": MAX_VALUE_CHARS * 12, "from": 10, "to": 10,
                "sort": max(map(len, SORTS)), "page": len(str(limits.max_results_depth)),
                "per_page": len(str(limits.max_per_page)), "explain": 5, "timeline_by": 7, "fold": 5}
     single = sum(len(name) + 2 + n for name, n in longest.items())
@@ -62,6 +64,7 @@ def longest_query_string(limits: Limits) -> int:
 
 def parse(args, limits: Limits):
     """Build a SearchRequest from request.args (a MultiDict) within the app's limits; raise BadQuery for bad values.
+    A query longer than MAX_Q_CHARS is searched by its first words, with a notice.
 
     Unknown parameters are ignored (links from elsewhere may carry tracking parameters); a single-valued
     parameter given twice is refused, so the page never silently picks one.
@@ -74,15 +77,16 @@ def parse(args, limits: Limits):
         q=args.get("q", ""), country=args.getlist("country"), person=args.getlist("person"),
         topic=args.getlist("topic"), author=args.get("author", ""), date_from=args.get("from") or None,
         date_to=args.get("to") or None, sort=args.get("sort") or "relevance", page=args.get("page") or 1,
-        per_page=args.get("per_page") or None, explain=args.get("explain", "") in TRUE, limits=limits)
+        per_page=args.get("per_page") or None, explain=args.get("explain", "") in TRUE, limits=limits,
+        max_q_chars=MAX_Q_CHARS)
     return refine(req, source=args.getlist("source"), timeline_by=args.get("timeline_by"),
                   fold=args.get("fold") in TRUE + ("", None))
 
 
 def _check(args) -> None:
     """Refuse what the declared rules refuse (the library checks ranges and dates' days and months)."""
-    if len(args.get("q", "")) > MAX_Q_CHARS:
-        raise BadQuery(f"q is longer than {MAX_Q_CHARS:,} characters")
+    if len(args.get("q", "")) > MAX_Q_GIVEN:
+        raise BadQuery(f"q is longer than {MAX_Q_GIVEN:,} characters")
     for name in ("author", *FACETS):
         values = args.getlist(name)
         if name != "author" and len(values) > MAX_VALUES:

@@ -4,7 +4,8 @@ A `Word` is one word of the query with every index term that stands for it (its 
 keys, the terms of its aliases or of a prefix's completions) and the fields it is searched in; a
 `Phrase` is words at fixed relative positions with a Lucene slop; `Near` is Factiva's and Nexis' w/N
 and pre/N between two operands. `All`, `Any`, `AtLeast`, `Not` and `Every` combine them; `Facet`
-restricts to documents tagged with facet values (a filter: it adds nothing to the score).
+restricts to documents tagged with facet values and `Dates` to those dated in a period (filters: they add
+nothing to the score).
 This module holds data only: no index access, no scoring.
 """
 from __future__ import annotations
@@ -81,6 +82,14 @@ class Facet:
 
     facet: str
     values: tuple
+
+
+@dataclass(frozen=True)
+class Dates:
+    """Documents dated from `start` to `end`, both included, as YYYYMMDD integers (undated ones never)."""
+
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ best of them in order with their scores, and on request the parts each score is 
   counts once), is normalised by that field's length and weighted by the field; one saturation with k1 over
   the sum; idf = ln(1 + (N - df + 0.5) / (df + 0.5)) with df the documents holding any of its terms.
 - `All`, `Any` and `AtLeast` add their children's scores; a phrase or w/N adds its words' scores in the
-  documents where they stand together; `Not` and `Facet` only filter.
+  documents where they stand together; `Not`, `Facet` and `Dates` only filter.
 - Proximity: among the `rerank_depth` best documents, adjacent query words standing within
   `proximity_window` words of each other in the title or body add min(idf) * c (k1 + 1) / (c + k1) per
   pair of words, c the number of such meetings (weighted as the fields are), times `proximity`.
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import analysis
-from .nodes import All, Any, AtLeast, Every, Facet, Near, Not, Phrase, Word, positive_words
+from .nodes import All, Any, AtLeast, Dates, Every, Facet, Near, Not, Phrase, Word, positive_words
 from .ranking import _lengths, best_first
 from .spans import SCORED, Positions, union
 from ..tuning import DEFAULT, Tuning
@@ -205,6 +205,8 @@ class Relevance(Positions):
             return Scored(np.ones(n, dtype=bool), np.zeros(n))
         if isinstance(node, Facet):
             return Scored(self.view.facets[node.facet].mask_any(node.values).copy(), np.zeros(n))
+        if isinstance(node, Dates):
+            return Scored((self.view.dates >= node.start) & (self.view.dates <= node.end), np.zeros(n))
         if isinstance(node, (Phrase, Near)):
             words = [w for w in positive_words(node)]
             cand = self.view.live.copy()
@@ -340,7 +342,7 @@ class Relevance(Positions):
                 parts.append({"kind": "word", "word": node.text, "idf": round(idf, 4),
                               "score": float(scores[i] * node.weight), "matched": matched})
             return
-        if isinstance(node, (Not, Facet, Every)):
+        if isinstance(node, (Not, Facet, Dates, Every)):
             return
         if isinstance(node, (Phrase, Near)):
             if self.evaluate(node).mask[doc]:

@@ -66,6 +66,7 @@ class IndexView:
         self._cache_lock = threading.Lock()
         self._sizes = mapped_sizes(self.generation)  # the mapped files' sizes, checked before each request
         self._first_indexed: Optional[dict] = None
+        self._field_terms: dict = {}  # field -> its terms (field_terms)
         self._speller: Optional[Speller] = None
         self._postings = ByteCache(POSTINGS_CACHE_MB << 20)
         self._relevance: dict = {}
@@ -290,6 +291,13 @@ class IndexView:
 
     def docnum(self, article_id: str) -> Optional[int]:
         return self.ids.get(article_id)
+
+    def field_terms(self, field: str) -> tuple:
+        """Every term of a field (deleted documents' included), read on first use: the authors' keys."""
+        got = self._field_terms.get(field)
+        if got is None:
+            got = self._field_terms[field] = tuple(self.searcher.reader().field_terms(field))
+        return got
 
     def similar(self, docnum: int, top: int = 5) -> list:
         """Up to `top` articles sharing the most distinctive words of this one's title and body."""

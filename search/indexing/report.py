@@ -16,16 +16,22 @@ class BuildReport:
     unchanged: int = 0
     removed: int = 0
     rejected: list = field(default_factory=list)  # Rejected
+    missing: list = field(default_factory=list)  # the given paths that do not exist (a user error)
     files: int = 0
     articles: int = 0  # in the index after the run
     seconds: float = 0.0
     generation: str = ""
 
     def summary(self) -> str:
-        return (f"Indexed {self.added + self.updated + self.unchanged:,} articles from {self.files:,} files in "
-                f"{self.seconds:.1f} s: {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} "
-                f"unchanged, {len(self.rejected):,} rejected, {self.removed:,} removed; "
+        return (f"Indexed {count(self.added + self.updated + self.unchanged, 'article')} from "
+                f"{count(self.files, 'file')} in {self.seconds:.1f} s: {self.added:,} added, {self.updated:,} "
+                f"updated, {self.unchanged:,} unchanged, {len(self.rejected):,} rejected, {self.removed:,} removed; "
                 f"{self.articles:,} in the index")
+
+
+def count(n: int, noun: str) -> str:
+    """Say how many, the noun plural unless there is one: "1 article", "1,204 articles"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 class Progress:

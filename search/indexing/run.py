@@ -31,10 +31,11 @@ from ..engine.damage import require_whole
 from ..errors import BadInput, SearchError
 from ..models import Rejected
 from ..sources.common import now_iso
-from .report import BuildReport, Progress
+from .report import BuildReport, Progress, count
 from . import workers
 
 SPELLING_MIN_DOCS = 1000  # from this corpus size on, words seen once are not offered as corrections
+WARNINGS_PER_FILE = 5  # the problems of one file shown as warnings; the rest are counted in one more line
 
 
 def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict: bool = False,
@@ -99,26 +100,35 @@ def build_index(paths: Iterable[str], index_dir: str, full: bool = False, strict
 
 
 def _read_all(paths: Iterable[str], report: BuildReport, progress: Progress) -> list:
+    paths = [str(p) for p in paths]
+    report.missing = [p for p in paths if not os.path.exists(p)]
     files = []
     _sort_out(sources.iter_files(paths), files, report, progress)
     report.files = len(files)
     progress.start("Reading", len(files))
     found = []
     for f in files:
-        _sort_out(sources.read_file(f), found, report, progress)
+        _sort_out(sources.read_file(f), found, report, progress, shown=WARNINGS_PER_FILE, name=str(f))
         progress.advance()
     progress.finish()
     return sources.merge(found, warn=progress.warn)
 
 
-def _sort_out(items, keep: list, report: BuildReport, progress: Progress) -> None:
-    """Append good items to `keep`; report and warn about the rejected ones."""
+def _sort_out(items, keep: list, report: BuildReport, progress: Progress, shown: Optional[int] = None,
+              name: str = "") -> None:
+    """Append good items to `keep`; report the rejected ones and warn about the first `shown` (all by default),
+    then say how many more `name` has."""
+    bad = 0
     for item in items:
         if isinstance(item, Rejected):
             report.rejected.append(item)
-            progress.warn(str(item))
+            bad += 1
+            if shown is None or bad <= shown:
+                progress.warn(str(item))
         else:
             keep.append(item)
+    if shown is not None and bad > shown:
+        progress.warn(f"… and {count(bad - shown, 'more problem')} in {name}")
 
 
 def _write(new: Path, live: Optional[Path], articles: list, report: BuildReport, progress: Progress,

@@ -9,12 +9,14 @@ terms, corpus words and facet values. Out: `nodes.Parsed`.
     Tokayev w/5 Putin            within 5 words, either order; Tokayev pre/5 Putin: Tokayev first
     Tokayev -Putin, NOT Putin    without; a OR b; (gas OR oil) pipeline; OR binds tightest (as in Nexis)
     title:copper author:Ismailov one field; person:tokaev country:Казахстан topic:energy: a facet value
+    date:2016 date:2016-03..2016-05  articles dated in a year, month or day, or from one to another
     migra*                       the corpus words starting with "migra" (not stemmed)
 
 Each word becomes a `Word` with every index term standing for it: its stem, its name-variant key and those
 of its aliases; a word no indexed term matches is replaced by the closest corpus word ("did you mean").
 Syntax that cannot be read (an unbalanced quote or parenthesis) is searched as plain words, with a notice;
-an unknown field is searched as words, with a notice naming the known ones. Nothing here raises.
+an unknown field, or a field with nothing after its colon, is searched as words, with a notice naming the
+known ones; a field name is never corrected. Nothing here raises.
 """
 from __future__ import annotations
 
@@ -23,14 +25,15 @@ import re
 from dataclasses import replace
 
 from .. import analysis
-from ..engine.nodes import TEXT, All, Any, AtLeast, Every, Facet, Near, Not, Parsed, Phrase, Word
+from ..engine.nodes import TEXT, All, Any, AtLeast, Dates, Every, Facet, Near, Not, Parsed, Phrase, Word
 from ..models import FACETS
 from ..tuning import DEFAULT, Tuning
+from .request import date_span
 from .variants import candidates
 from .words import MAX_PREFIX_TERMS, WordMaker
 
 TEXT_FIELD_NAMES = {"title": ("title",), "body": ("body",), "text": ("body",), "author": ("author",)}
-KNOWN_FIELDS = tuple(TEXT_FIELD_NAMES) + tuple(FACETS)
+KNOWN_FIELDS = tuple(TEXT_FIELD_NAMES) + tuple(FACETS) + ("date",)
 
 # the syntax: a quoted phrase with an optional slop, parentheses, w/N and pre/N, a field name, or a run of
 # other characters (a word, possibly with a trailing * and a leading - that excludes it)
@@ -43,7 +46,8 @@ _LEX = re.compile(r'''
   | (?P<field>[^\W\d_]+):(?=[^\s)])
   | (?P<word>[^\s()"]+)
 ''', re.VERBOSE)
-_FIELD = re.compile(r'(?<![\w"])([^\W\d_]+):(?=[^\s)])')
+# a name and its colon, and whether a value follows (the group is empty for "title:" or "title: water")
+_FIELD = re.compile(r'(?<![\w"])([^\W\d_]+):(?=([^\s)])?)')
 # what makes a query more than words: brackets or quotes around single words do not (a pasted sentence)
 _OPERATOR = re.compile(r'"[^"]*\w\W+\w[^"]*"|\w\*|(?:^|[\s(])-[\w"(]|\b(?:AND|OR|NOT)\b'
                        r'|(?i:\b(?:w|within|near|pre)/\d)|[^\W\d_]:[^\s)]')
@@ -72,7 +76,7 @@ class _Parser(WordMaker):
             return Parsed(None)
         if not re.search(r"\w", text):
             return Parsed(None, notices=("The query has no words to search for; showing every article.",))
-        text = self._unknown_fields(text)
+        text = self._field_names(text)
         if not _balanced(text):
             self.notices.append("Unbalanced quotes or parentheses: the query was searched as plain words.")
             return self._finish(*self._plain(re.sub(r'["()]', " ", text)))
@@ -89,7 +93,7 @@ class _Parser(WordMaker):
             tree = All((Every(), tree)) if not isinstance(tree, All) else All((Every(),) + tree.children)
         if isinstance(tree, All):
             words = [c for c in tree.children if isinstance(c, Word) and c.fields == TEXT]
-            others = tuple(c for c in tree.children if isinstance(c, (Not, Facet)))
+            others = tuple(c for c in tree.children if isinstance(c, (Not, Facet, Dates)))
             if words and len(words) + len(others) == len(tree.children) and others:
                 # plain words with exclusions or facet values: the words follow the plain rules
                 words = tuple(dict.fromkeys(words))
@@ -100,15 +104,23 @@ class _Parser(WordMaker):
                 return self._finish(tree, None)
         return self._finish(tree, None)  # operators are taken as typed: no falling back to any word
 
-    def _unknown_fields(self, text: str) -> str:
-        """The text with every name:value whose name is no field read as two words ("CD:UK", "re:think"),
-        with a notice naming the fields."""
+    def _field_names(self, text: str) -> str:
+        """The text with every name:value whose name is no field read as two words ("CD:UK", "re:think") and
+        every field with nothing after its colon ("title:", "title: water") read as a word, with a notice;
+        a name read so is never corrected ("title" is not "tite", "date" not "rate")."""
         def word(m):
-            name = m.group(1)
-            if name.lower() in KNOWN_FIELDS:
+            name, known, value = m.group(1), m.group(1).lower() in KNOWN_FIELDS, m.group(2)
+            if known and value:
                 return m.group(0)
-            self.notices.append(f"There is no field “{name}”: it was searched as a word. Fields: "
-                                f"{', '.join(KNOWN_FIELDS)}.")
+            if value:
+                self.notices.append(f"There is no field “{name}”: it was searched as a word. Fields: "
+                                    f"{', '.join(KNOWN_FIELDS)}.")
+            elif known:
+                self.notices.append(f"Nothing follows “{name}:”, so “{name}” was searched as a word; to search "
+                                    f"one field, write the word right after the colon: {name.lower()}:water.")
+            else:
+                return m.group(0)  # a colon after a word ("Note: ...") is punctuation
+            self.literal.update(analysis.split_token(name))
             return name + " "
         return _FIELD.sub(word, text)
 
@@ -120,7 +132,8 @@ class _Parser(WordMaker):
         if self.corrections:
             suggestion = self.text
             for wrong, right in self.corrections.items():
-                suggestion = re.sub(rf"(?i)(?<!\w){re.escape(wrong)}(?!\w)", right, suggestion)
+                # a word, not a field's name ("author:Ismailov author" keeps the field's)
+                suggestion = re.sub(rf"(?i)(?<!\w){re.escape(wrong)}(?!\w|:[^\s)])", right, suggestion)
             notices.append("Searched for " + ", ".join(f"{right} (not {wrong})"
                                                       for wrong, right in self.corrections.items()) + ".")
         return Parsed(tree, fallback=fallback, notices=tuple(notices),
@@ -271,30 +284,38 @@ class _Parser(WordMaker):
 
     def _field(self, name: str, fields):
         key = name.lower()
-        if key in FACETS:
-            tok = self._peek()
-            if tok is None:
-                return None
+        if key in TEXT_FIELD_NAMES:
+            return self._primary(TEXT_FIELD_NAMES[key])
+        # a facet value or a date (_field_names left only known names)
+        make = self._dates if key == "date" else lambda value: self._facet(key, value)
+        tok = self._peek()
+        if tok is None:
+            return None
+        self.i += 1
+        if tok.group("phrase"):
+            return make(tok.group("phrase")[1:-1])
+        if not tok.group("open"):
+            return make(tok.group(0))
+        values = []  # person:(Tokayev OR Putin): each word a value
+        while self._peek() is not None and not self._peek().group("close"):
+            t = self._peek()
             self.i += 1
-            if tok.group("phrase"):
-                value = tok.group("phrase")[1:-1]
-            elif tok.group("open"):  # person:(Tokayev OR Putin): each word a value
-                values = []
-                while self._peek() is not None and not self._peek().group("close"):
-                    t = self._peek()
-                    self.i += 1
-                    if t.group("word") and t.group("word") not in ("OR", "AND"):
-                        values.append(t.group("word"))
-                    elif t.group("phrase"):
-                        values.append(t.group("phrase")[1:-1])
-                self.i += 1
-                nodes = [self._facet(key, v) for v in values]
-                nodes = [n for n in nodes if n is not None]
-                return None if not nodes else nodes[0] if len(nodes) == 1 else Any(tuple(nodes))
-            else:
-                value = tok.group(0)
-            return self._facet(key, value)
-        return self._primary(TEXT_FIELD_NAMES[key])  # _unknown_fields left only known names
+            if t.group("word") and t.group("word") not in ("OR", "AND"):
+                values.append(t.group("word"))
+            elif t.group("phrase"):
+                values.append(t.group("phrase")[1:-1])
+        self.i += 1
+        nodes = [n for n in map(make, values) if n is not None]
+        return None if not nodes else nodes[0] if len(nodes) == 1 else Any(tuple(nodes))
+
+    def _dates(self, typed: str):
+        span = date_span(typed)
+        if span is not None:
+            start, end = (int(d.replace("-", "")) if d else None for d in span)
+            return Dates(start or 1, end or 99991231)
+        self.notices.append(f"date: takes a year, a month or a day (date:2016, date:2016-03, date:2016-03-01) or "
+                            f"a range (date:2015..2016-06): “{typed}” was searched as words.")
+        return self._words(typed, None, correct=False)
 
     def _facet(self, facet: str, typed: str):
         values = candidates(self.lexicon, facet, typed) if self.lexicon is not None else ()

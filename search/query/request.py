@@ -1,11 +1,13 @@
 """Raw search parameters -> a validated SearchRequest, and the date periods of the timeline.
 
 In: strings or numbers as a URL or the CLI gives them. Out: a `SearchRequest` (`build_request`, `refine`), or
-BadQuery naming the bad parameter. `period_end` gives the last day of a timeline period (YYYY or YYYY-MM).
-This module does not search.
+BadQuery naming the bad parameter; a query longer than the caller's bound is cut to its first words, with a
+notice. `period_end` gives the last day of a timeline period (YYYY or YYYY-MM), `date_span` the days a typed
+period or range covers (the query's date: field). This module does not search.
 """
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Optional
@@ -32,16 +34,23 @@ class Limits:
 
 def build_request(q: str = "", country=(), person=(), topic=(), author: str = "", date_from: Optional[str] = None,
                   date_to: Optional[str] = None, sort: str = "relevance", page=1, per_page=None,
-                  explain: bool = False, limits: Optional[Limits] = None) -> SearchRequest:
+                  explain: bool = False, limits: Optional[Limits] = None,
+                  max_q_chars: Optional[int] = None) -> SearchRequest:
     """Validate raw search parameters (strings or numbers) and build a SearchRequest.
 
-    The query text may be a paragraph (the web layer bounds what a request may carry). `limits` default to
-    the settings' (a server reads them once into its config and passes them).
+    The query text may be a paragraph; with `max_q_chars` (the web's bound) a longer one is cut to its words
+    within that many characters, and the request's notices say so. `limits` default to the settings' (a server
+    reads them once into its config and passes them).
 
     Raises:
         BadQuery: with a message naming the bad parameter.
     """
-    q = (q or "").replace("\x00", " ")
+    q, notices = (q or "").replace("\x00", " ").strip(), ()
+    if max_q_chars is not None and len(q) > max_q_chars:
+        q = cut_words(q, max_q_chars)
+        n = len(q.split())
+        notices = (f"The query is longer than {max_q_chars:,} characters: it was cut to its first "
+                   f"{n:,} word{'s' * (n != 1)}.",)
     if sort not in SORTS:
         raise BadQuery(f"sort must be one of {', '.join(SORTS)}, not {str(sort)[:30]!r}")
     limits = limits or Limits.from_settings()
@@ -56,9 +65,24 @@ def build_request(q: str = "", country=(), person=(), topic=(), author: str = ""
     if d_from and d_to and d_from > d_to:
         raise BadQuery(f"from ({d_from}) is after to ({d_to})")
     clean = lambda vals: tuple(dict.fromkeys(v.strip() for v in vals if v and v.strip()))
-    return SearchRequest(q=q.strip(), country=clean(country), person=clean(person), topic=clean(topic),
+    return SearchRequest(q=q, country=clean(country), person=clean(person), topic=clean(topic),
                          author=(author or "").strip(), date_from=d_from, date_to=d_to, sort=sort,
-                         page=page, per_page=per_page, explain=bool(explain))
+                         page=page, per_page=per_page, explain=bool(explain), notices=notices)
+
+
+def cut_words(text: str, most: int) -> str:
+    """The text's whole words within its first `most` characters (a first word longer than that, cut).
+
+    >>> cut_words("air taxi service", 12), cut_words("air taxi service", 8), cut_words("airtaxiservice", 6)
+    ('air taxi', 'air taxi', 'airtax')
+    """
+    if len(text) <= most:
+        return text
+    head = text[:most]
+    if text[most].isspace() or head[-1].isspace():  # the cut falls between two words
+        return head.rstrip()
+    words = head.rsplit(None, 1)  # else the word it falls inside goes, unless it is the only one
+    return words[0] if len(words) > 1 else head
 
 
 def refine(req: SearchRequest, source=(), timeline_by: Optional[str] = None, fold=True) -> SearchRequest:
@@ -103,9 +127,31 @@ def _date(name: str, value) -> Optional[str]:
     raise BadQuery(f"{name} must be a date as YYYY-MM-DD (or YYYY-MM, YYYY), not {s[:30]!r}")
 
 
+def date_span(text: str) -> Optional[tuple]:
+    """The first and last day (ISO; None for an open end) of a period typed as YYYY, YYYY-MM or YYYY-MM-DD, or
+    of two such periods joined by ".." (either one may be left out); None when the text is none of these.
+
+    >>> date_span("2016"), date_span("2016-02..2016-03-05"), date_span("..2015")
+    (('2016-01-01', '2016-12-31'), ('2016-02-01', '2016-03-05'), (None, '2015-12-31'))
+    >>> date_span("2016-02-30"), date_span("2017..2016"), date_span(".."), date_span("yesterday")
+    (None, None, None, None)
+    """
+    first, sep, last = text.strip().partition("..")
+    try:
+        span = _date("from", first), _date("to", last if sep else first)
+    except BadQuery:
+        return None
+    if span == (None, None) or (None not in span and span[0] > span[1]):
+        return None
+    return span
+
+
 def period_end(s: str) -> date:
-    if len(s) == 4:
-        return date(int(s), 12, 31)
-    y, m = int(s[:4]), int(s[5:7])
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return date.fromordinal(nxt.toordinal() - 1)
+    """The last day of a period: a year "YYYY" or a month "YYYY-MM" (any year 1 to 9999, padded or not).
+
+    >>> period_end("2024-02"), period_end("9999-12"), period_end("999")
+    (datetime.date(2024, 2, 29), datetime.date(9999, 12, 31), datetime.date(999, 12, 31))
+    """
+    year, _, month = s.partition("-")
+    y, m = int(year), int(month or 12)
+    return date(y, m, calendar.monthrange(y, m)[1])

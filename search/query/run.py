@@ -4,7 +4,8 @@ In: a validated SearchRequest and an open `IndexView`. Out: one SearchResults ob
 the HTML page and the JSON API all render. Facet filters arrive as values and become sets of documents
 (never query text): OR within a facet, AND across facets; each facet's counts ignore that facet's own
 selection (multi-select). Per-document facet values and dates are read once per index generation into
-arrays (`IndexView`), so counting facets never walks whoosh's stored fields.
+arrays (`IndexView`), so counting facets never walks whoosh's stored fields. Filter values are first read as
+the index spells them (search.query.filters): the results' request holds those.
 """
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ import numpy as np
 
 from ..engine import FacetScope, IndexView
 from ..engine.nodes import positive_words
-from ..engine.schema import author_key, split_facet
+from ..engine.schema import split_facet
 from ..models import FACETS, FacetValue, Hit, SearchRequest, SearchResults
 from ..tuning import DEFAULT, Tuning
 from . import snippets, timelines
+from .filters import resolve_filters
 from .parsing import parse_query
 
 FACET_LIMIT = 200  # facet values returned per facet (most frequent first); the UI shows the top ones
@@ -33,6 +35,7 @@ def run(req: SearchRequest, view: IndexView, tuning: Tuning = DEFAULT) -> Search
     """Answer one search request from an open index view (ranked with `tuning`: the product's by default)."""
     t0 = time.perf_counter()
     m = match(req, view, tuning)
+    req = m.request  # the filters as the index spells them
     final = m.final()
     facets, scopes = {}, {}
     for f in FACETS:
@@ -71,10 +74,11 @@ def brief(view: IndexView, docnum: int) -> dict:
 
 class Match:
     """The documents a request matches, before paging: the query's matches with the author and date
-    filters (`base`) and one mask per facet with a selection."""
+    filters (`base`) and one mask per facet with a selection; `request` has the filters as the index spells them."""
 
-    def __init__(self, parsed, base: np.ndarray, facet_masks: dict, notices: tuple):
-        self.parsed, self.base, self.facet_masks, self.notices = parsed, base, facet_masks, notices
+    def __init__(self, request, parsed, base: np.ndarray, facet_masks: dict, notices: tuple):
+        self.request, self.parsed, self.notices = request, parsed, notices
+        self.base, self.facet_masks = base, facet_masks
         self.rel = None
 
     def final(self) -> np.ndarray:
@@ -93,10 +97,13 @@ class Match:
 
 
 def match(req: SearchRequest, view: IndexView, tuning: Tuning = DEFAULT) -> Match:
-    """Find the documents a request matches (query, fallback, author, dates, facet selections)."""
+    """Find the documents a request matches (query, fallback, author, dates, facet selections), its filter
+    values read as the index spells them."""
     rel = view.relevance(tuning)
+    filters = resolve_filters(req, view)
+    req = filters.request
     parsed = parse_query(req.q, lexicon=view, tuning=tuning)
-    notices = list(parsed.notices)
+    notices = list(req.notices) + list(filters.notices) + list(parsed.notices)
     base = view.live.copy()
     if parsed.query is not None:
         words = rel.evaluate(parsed.query).mask & view.live
@@ -105,14 +112,17 @@ def match(req: SearchRequest, view: IndexView, tuning: Tuning = DEFAULT) -> Matc
             words = rel.evaluate(parsed.query).mask & view.live
             notices.append("No article has every word; showing articles with any of them.")
         base &= words
-    if req.author:
-        base &= view.term_mask("author_key", author_key(req.author))
+    if req.author:  # any of the authors it was read as (none: no article)
+        by = np.zeros(view.n, dtype=bool)
+        for k in filters.author_keys:
+            by |= view.term_mask("author_key", k)
+        base &= by
     if req.date_from or req.date_to:
         lo = _date_int(req.date_from) if req.date_from else 1
         hi = _date_int(req.date_to) if req.date_to else 99999999
         base &= (view.dates >= lo) & (view.dates <= hi)
     facet_masks = {f: view.facets[f].mask_any(vals) for f, vals in req.selections().items() if vals}
-    return Match(parsed, base, facet_masks, tuple(notices))
+    return Match(req, parsed, base, facet_masks, tuple(notices))
 
 
 def _facet_values(view: IndexView, facet: str, scope: FacetScope, selected: tuple) -> tuple:
@@ -176,6 +186,6 @@ def _timeline(view: IndexView, final: np.ndarray) -> tuple:
     if hi - lo > YEARLY_AFTER_MONTHS:
         years = months // 12
         counts = np.bincount(years - years.min(), minlength=int(years.max() - years.min()) + 1)
-        return [(str(int(years.min()) + i), int(c)) for i, c in enumerate(counts)], undated
+        return [(f"{int(years.min()) + i:04d}", int(c)) for i, c in enumerate(counts)], undated
     counts = np.bincount(months - lo, minlength=hi - lo + 1)
     return [(f"{(lo + i) // 12:04d}-{(lo + i) % 12 + 1:02d}", int(c)) for i, c in enumerate(counts)], undated

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .. import analysis
+from .. import analysis, datafiles
 
 _SPLIT = re.compile(r"[\s\-‐‑–]+")
 
@@ -20,7 +20,7 @@ _SPLIT = re.compile(r"[\s\-‐‑–]+")
 def aliases() -> dict:
     """{folded spelling: tuple of the other spellings of its group} from data/aliases.txt."""
     groups = {}
-    for line in (analysis.DATA / "aliases.txt").read_text(encoding="utf-8").splitlines():
+    for line in datafiles.read_text(analysis.DATA / "aliases.txt").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         members = [analysis.fold(m.strip()) for m in line.split("=") if m.strip()]

@@ -29,6 +29,7 @@ class WordMaker:
         self.capped: list = []  # prefixes with more completions than MAX_PREFIX_TERMS
         self.long = False  # a plain query of more than short_query_words words
         self.hyphenated: dict = {}  # Word of a hyphenated word's joined form -> Words of its parts
+        self.literal: set = set()  # folded words never corrected (a field's name searched as a word)
 
     def _word(self, raw: str, fields=None, correct: bool = True) -> Optional[Word]:
         pieces = analysis.split_token(raw)
@@ -51,7 +52,7 @@ class WordMaker:
             return Word(piece, (piece,), fields)
         alts = alternatives(piece, self.tuning.variant_keys)
         lex = self.lexicon
-        if lex is not None and correct and not any(lex.has_term(t) for t in alts):
+        if lex is not None and correct and piece not in self.literal and not any(lex.has_term(t) for t in alts):
             fixed = lex.correct(piece)
             if fixed and self.long and not one_letter_apart(piece, fixed):
                 fixed = None

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Optional
+from urllib.parse import urlsplit
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august",
@@ -26,8 +27,14 @@ RELATIVE_RE = re.compile(
     r"^(?:(\d+|an?|one)\s+(second|minute|hour|day|week|month|year)s?\s+ago|(yesterday|today|just now))$", re.I)
 _UNIT_DAYS = {"second": 0, "minute": 0, "hour": 0, "day": 1, "week": 7}
 
-# invisible and control characters that scraped text and spreadsheets carry
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+# code points no text means and XML 1.0 forbids or discourages: lone surrogates (JSON's "\ud800" makes
+# one), the noncharacters U+FDD0-U+FDEF and U+xFFFE/U+xFFFF of every plane; left in, they make the
+# Atom feed unreadable (and a lone surrogate cannot even be written as UTF-8)
+_NONCHARACTERS = "\ud800-\udfff\ufdd0-\ufdef" + "".join(
+    chr(plane << 16 | 0xfffe) + chr(plane << 16 | 0xffff) for plane in range(17))
+FORBIDDEN_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_NONCHARACTERS}]")
+# invisible and control characters that scraped text and spreadsheets carry, and the above
+_CONTROL_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff{_NONCHARACTERS}]")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -41,6 +48,15 @@ def clean_text(text: str) -> str:
     text = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     return _paragraphs([(_SPACE_RE.sub(" ", line) if _odd_spaces(line) else line).strip()
                         for line in text.split("\n")])
+
+
+def drop_forbidden(text: str) -> str:
+    r"""Remove the code points XML 1.0 forbids (C0 controls but tab and newlines) and the noncharacters.
+
+    >>> drop_forbidden("a\ufffeb\ud800c\U0010ffffd\te")
+    'abcd\te'
+    """
+    return FORBIDDEN_RE.sub("", text)
 
 
 def _paragraphs(lines: list) -> str:
@@ -132,6 +148,42 @@ def article_id(title: str, body: str) -> str:
     lead = " ".join(fold_key(body).split()[:30])
     digest = hashlib.sha1(f"{fold_key(title)}\n{lead}".encode("utf-8")).hexdigest()
     return digest[:16]
+
+
+def url_key(url: str) -> str:
+    """Return the comparison form of a web address, or "" when it is not an absolute http(s) address.
+
+    http and https, "www.", letter case in the host, a default port, the fragment, a trailing slash and
+    utm_* tracking parameters do not count; the path and the other parameters do.
+
+    >>> url_key("HTTPS://www.Example.org:443/News/a-story/?utm_source=rss&page=2#comments")
+    'example.org/News/a-story?page=2'
+    >>> url_key("/2025/03/floods"), url_key("mailto:desk@example.org")
+    ('', '')
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host, port = (parts.hostname or ""), parts.port
+    except ValueError:  # a malformed address (bad port, brackets)
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return ""
+    host = host[4:] if host.startswith("www.") else host
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
+    query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith("utm_"))
+    path = parts.path.rstrip("/")
+    return host + path + (f"?{query}" if query else "")
+
+
+def url_id(url: str) -> str:
+    """Return the id of a web article from its address ("" without an absolute http(s) address).
+
+    A page read again from the same address (a re-crawl, the page and its feed entry) keeps its id, so
+    the new copy replaces the old one instead of adding a second article.
+    """
+    key = url_key(url)
+    return hashlib.sha1(f"url\n{key}".encode("utf-8")).hexdigest()[:16] if key else ""
 
 
 def content_hash(*parts: str) -> str:

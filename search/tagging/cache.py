@@ -23,8 +23,8 @@ import tempfile
 from pathlib import Path
 
 from .. import config
-from .gazetteer import DATA
-from .people import _nam_dict
+from . import gazetteer
+from .names import nam_dict
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 KEPT = 4  # cache files kept in the folder, the newest first
@@ -41,11 +41,12 @@ def folder() -> Path:
 
 
 def sources() -> list:
-    """Every file the taggers are made from."""
-    files = sorted(DATA.iterdir()) + sorted(_CODE.glob("*.py")) + [_CODE.parent / "analysis.py",
-                                                                   _CODE.parent / "models.py"]
-    names = _nam_dict()
-    return files + ([names] if names is not None else [])
+    """Every file the taggers are made from (DataMissing without gender_guesser's name list).
+
+    A data folder that is gone leaves its files out: the key then matches no cache file, and making the
+    taggers names the first missing file (search.datafiles)."""
+    data = sorted(gazetteer.DATA.iterdir()) if gazetteer.DATA.is_dir() else []
+    return data + sorted(_CODE.glob("*.py")) + [_CODE.parent / "analysis.py", _CODE.parent / "models.py", nam_dict()]
 
 
 def key() -> str:

@@ -31,7 +31,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .gazetteer import DATA, normalise, read_table
-from .people import NOT_GIVEN, load_world_names
+from .names import NOT_GIVEN, load_world_names
 
 DOMINANCE = 10
 GIVEN_NAME_POPULATION = 1_000_000

@@ -12,6 +12,7 @@ from functools import lru_cache
 from collections import defaultdict
 from pathlib import Path
 
+from .. import datafiles
 from ..models import Article, Mention
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -35,13 +36,16 @@ def read_table(name: str, columns: int) -> list:
     """Read a tab-separated data file, skipping comments and blank lines; pad short rows.
 
     Rows are tuples, read once per process (both gazetteer taggers read the place files).
+
+    Raises:
+        DataMissing: the file is missing, unreadable or holds no row (search.datafiles).
     """
-    return list(_table(name, columns))
+    return list(_table(DATA / name, columns))
 
 
 @lru_cache(maxsize=None)
-def _table(name: str, columns: int) -> tuple:
-    text = (DATA / name).read_text(encoding="utf-8")
+def _table(path: Path, columns: int) -> tuple:
+    text = datafiles.read_text(path)
     # list comprehensions over the 36,000 rows of the place files (this runs at every tagger start);
     # only rows with blanks around a cell or missing cells take the slow path
     rows = [line.split("\t", columns)[:columns] for line in text.splitlines()

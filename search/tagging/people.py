@@ -17,327 +17,28 @@ President Kassym-Jomart Tokayev" -> "Kassym-Jomart Tokayev"); a run that ends in
 word ("Nazarbayev University", "Zheltoksan Street", "Manas Airport") or holds a country or city name is
 not a person. Within an article, a surname alone ("Tokayev", "Mr Blair") and spelling variants join the
 full name; across the corpus `canonical_people` joins transliteration variants (Guchgeldiev/Guchgeldiyev).
+
+In: an Article, and what search.tagging.names knows before reading it (word lists, patterns, name lists read
+from the data files). Out: `PersonTagger.tag` -> (people by salience, evidence); `canonical_people` -> one
+spelling per name key across a corpus. It reads no data file itself (names and gazetteer do) and keeps no
+state between articles but a bounded cache of what runs of capitalised words look like (SHAPES_KEPT).
 """
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections import Counter, defaultdict
-from functools import lru_cache
-from pathlib import Path
 
 from .. import analysis
 from ..models import Article, Mention
-from .gazetteer import (DATA, compile_patterns, evidence, find, new_mentions, normalise, read_table,
-                        salience_order)
-
-ROLE_WORDS = {
-    "president", "presidents", "vice", "prime", "minister", "ministers", "deputy", "foreign", "finance",
-    "defence", "defense", "interior", "economy", "trade", "energy", "justice", "health", "education",
-    "ambassador", "chairman", "chairwoman", "chair", "speaker", "senator", "sen", "rep", "representative",
-    "representatives", "congressman", "congresswoman", "governor", "mayor", "akim", "spokesman", "spokeswoman",
-    "spokesperson", "secretary", "premier", "chancellor", "king", "queen", "prince", "princess", "sheikh", "emir",
-    "general", "gen", "colonel", "col", "major", "captain", "capt", "director", "ceo", "chief", "executive",
-    "professor", "prof", "dr", "mr", "mrs", "ms", "miss", "sir", "dame", "lord", "lady", "baroness", "judge",
-    "justice", "commissioner", "envoy", "ombudsman", "mp", "mep", "pope", "patriarch", "imam", "mufti",
-    "haji", "chargé", "charge", "d'affaires", "affaires", "state", "head", "leader", "founder", "coach",
-    "manager", "striker", "midfielder", "defender", "goalkeeper", "star", "actor", "actress", "singer",
-    "director-general", "secretary-general", "analyst", "expert", "economist", "activist", "journalist",
-    "blogger", "lawyer", "sinologist", "political", "member", "parliament", "of", "the", "and", "former",
-    "acting", "new", "then", "late", "first", "lady", "chairperson", "officer", "official", "adviser",
-    "advisor", "senior", "junior", "assistant", "associate", "author", "writer", "novelist", "poet",
-    "rapper", "producer", "presenter", "host", "player", "champion", "athlete", "sprinter", "runner",
-    "boss", "owner", "partner", "commander", "chairmen", "delegate", "deputies", "mps", "u.s.", "us", "uk",
-    # ministry portfolios: "Minister of Labor, Migration and Employment Soleha Kholmahmadzoda"
-    "labor", "labour", "migration", "employment", "affairs", "development", "industry", "construction",
-    "agriculture", "transport", "culture", "information", "emergency", "emergencies", "ecology", "digital",
-    "home", "internal", "external", "social", "security", "environment", "resources", "water", "science",
-    "sports", "sport", "tourism", "communications", "infrastructure", "investment", "investments", "commerce",
-}
-ROLE_WORDS |= {"exchequer", "treasurer", "governor-general", "attorney", "administrator", "comptroller",
-               "superintendent", "undersecretary", "under-secretary", "negotiator", "counsellor", "councillor",
-               "lawmaker", "legislator", "president-elect", "premier-designate", "strategist", "trader", "dealer",
-               "postmaster", "admiral", "rear-admiral", "vice-admiral", "brigadier", "lieutenant", "sergeant",
-               "marshal", "songwriter", "broadcaster", "technician", "agent"}
-HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "baroness", "prof", "professor"}
-# a title that can stand right before a name inside a capitalised run ("Treasury Secretary James Baker",
-# "World Bank President Barber Conable"): the name is what follows the last of them
-TITLE_WORDS = {w for w in ROLE_WORDS if w not in {
-    "the", "of", "and", "new", "then", "late", "first", "former", "acting", "political", "member", "parliament",
-    "state", "u.s.", "us", "uk", "vice", "deputy", "senior", "junior", "assistant", "associate", "foreign",
-    "finance", "defence", "defense", "interior", "economy", "trade", "energy", "justice", "health",
-    "education", "home", "internal", "external", "social", "security", "star", "host", "player", "partner",
-    "owner", "boss", "chief", "head", "executive", "general", "major", "host", "songwriter", "broadcaster",
-    "technician", "agent"} | HONORIFICS and w not in {
-    "labor", "labour", "migration", "employment", "affairs", "development", "industry", "construction",
-    "agriculture", "transport", "culture", "information", "emergency", "emergencies", "ecology", "digital",
-    "environment", "resources", "water", "science", "sports", "sport", "tourism", "communications",
-    "infrastructure", "investment", "investments", "commerce"}}
-# surname shapes of Central Asia, Russia and the Caucasus, Turkey, Iran, Ukraine, the Balkans and Poland
-SURNAME_SHAPE = re.compile(r"(?<=[a-zà-ž]{2})(?:ov|ova|ev|eva|yev|yeva|uly|ulu|kyzy|qyzy|zoda|zade|zadeh|zada|yan|"
-                           r"ian|enko|shvili|dze|ovich|evich|ovna|evna|oglu|oğlu|ski|sky|skiy|skaya|vic|vić|ić)$")
-NOUN_SHAPE = re.compile(r"(?:ment|tion|sion|ness|ity|ing|ance|ence|ism|ship|ies|ers|ics|ure|ogy)$")
-# a role in apposition: "Anar Alymkulova, executive director of", "Chaboy Leiko, President for the CIS"
-APPOSITION = re.compile(r"^,\s+(?:(?:the|a|an|his|her|its|their)\s+)?(?:[A-Z][\w'’.-]*\s+){0,3}(?:[\w-]+\s+)?"
-                        r"(?:president|minister|chairman|chairwoman|chair|director|director-general|head|chief|"
-                        r"secretary|spokesman|spokeswoman|spokesperson|ambassador|governor|mayor|founder|ceo|"
-                        r"executive|adviser|advisor|professor|analyst|economist|deputy|leader|member|envoy|"
-                        r"activist|journalist|blogger|lawyer|politician|businessman|businesswoman|entrepreneur|"
-                        r"researcher|scholar|historian|diplomat|dissident)\b",
-                        re.IGNORECASE)
-# a company named in the article after the run: "Morgan Stanley and Co", "Dean Witter Reynolds Inc"
-CORP_AFTER = re.compile(r"(?:['’]s)?,?\s+(?:(?:and|&)\s+)?(?:Co|Cos|Corp|Corporation|Inc|Incorporated|Ltd|Plc|PLC|"
-                        r"AG|SA|NV|SpA|GmbH|BV|AB|LP|LLC|Group|Holdings|Brothers|Bros|Securities|Partners|"
-                        r"Associates|Industries|Capital|Bancorp|Bancshares|Financial|Trust)\b|\s+<[A-Za-z&.]{1,9}>")
-CORP_WORDS = {"co", "cos", "corp", "corporation", "inc", "incorporated", "ltd", "plc", "ag", "sa", "nv", "spa",
-              "gmbh", "bv", "ab", "lp", "llc", "group", "holdings", "brothers", "bros", "securities", "partners",
-              "associates", "industries", "capital", "bancorp", "bancorporation", "bancshares", "bankshares",
-              "financial", "trust"}
-OPENERS = {
-    "the", "a", "an", "but", "and", "or", "on", "in", "at", "for", "with", "as", "after", "before", "when", "while",
-    "if", "since", "according", "meanwhile", "however", "this", "that", "these", "those", "its", "his", "her",
-    "their", "our", "it", "he", "she", "they", "we", "i", "you", "last", "next", "then", "during", "under", "by",
-    "from", "to", "of", "about", "despite", "although", "because", "so", "yet", "also", "both", "all", "some",
-    "many", "most", "several", "other", "others", "each", "every", "no", "not", "now", "today", "yesterday",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "here", "there", "what", "why",
-    "how", "who", "where", "which", "speaking", "asked", "like", "unlike", "following", "ahead", "amid", "among",
-    "between", "earlier", "later", "dear", "mrs.", "mr.", "ms.", "dr.", "prof.", "even", "only", "just", "still",
-}
-NOT_PERSON_WORDS = {
-    "university", "ministry", "bank", "fund", "company", "corporation", "corp", "group", "party", "street",
-    "avenue", "airport", "institute", "agency", "council", "committee", "commission", "foundation", "center",
-    "centre", "school", "college", "hospital", "association", "union", "organization", "organisation",
-    "service", "services", "office", "administration", "authority", "embassy", "forum", "summit", "bureau",
-    "program", "programme", "project", "initiative", "department", "court", "parliament", "assembly", "house",
-    "hall", "square", "region", "province", "district", "city", "republic", "kingdom", "state", "states", "sea",
-    "lake", "river", "mountains", "day", "week", "news", "times", "post", "radio", "television", "tv", "media",
-    "airlines", "airways", "railway", "railways", "holding", "holdings", "llp", "llc", "inc", "ltd", "plc",
-    "network", "exchange", "capital", "energy", "oil", "gas", "award", "awards", "prize", "cup", "league",
-    "club", "team", "museum", "theatre", "theater", "festival", "monument", "palace", "stadium", "road",
-    "highway", "corridor", "route", "accords", "agreement", "treaty", "declaration", "act", "law", "code",
-    "games", "olympics", "championship", "championships", "open", "trophy", "records", "music", "pictures",
-    "studios", "films", "motors", "systems", "technologies", "labs", "solutions", "partners", "capital",
-    "securities", "investments", "insurance", "airport", "port", "station", "park", "bridge", "tower", "plaza",
-    "boulevard", "prospect", "valley", "island", "islands", "coast", "gulf", "bay", "ocean", "canal", "dam",
-    "field", "fields", "mine", "plant", "factory", "guard", "army", "navy", "force", "forces", "police",
-    "command", "brigade", "movement", "front", "alliance", "coalition", "federation", "confederation",
-    "congress", "senate", "cabinet", "government", "ministries", "commons", "lords", "kurultai", "mazhilis",
-    "kenesh", "majlis", "duma", "rada", "index", "report", "review", "magazine", "journal", "daily", "weekly",
-    "gazette", "herald", "tribune", "telegraph", "guardian", "observer", "express", "mail", "mirror", "sun",
-    "street", "weekend", "month", "year", "century", "era", "war", "revolution", "crisis", "affair", "strategy",
-    "plan", "policy", "doctrine", "model", "version", "series", "show", "album", "film", "novel", "book",
-    "prize", "medal", "order", "cross", "star", "stars", "church", "mosque", "cathedral", "temple", "monastery",
-    "facebook", "twitter", "google", "microsoft", "apple", "amazon", "telegram", "youtube", "instagram",
-    "whatsapp", "chevron", "boeing", "airbus", "mercedes", "toyota", "honda", "hyundai", "kia", "tesla",
-    "brothers", "bros", "co", "cos", "corp", "incorporated", "oblast", "oblysy", "viloyati", "krai", "kray",
-    "bancorp", "bancorporation", "bancshares", "bankshares", "financial", "trust", "hotel", "hotels", "investment",
-    "county", "parish", "township", "borough",
-}
-COMMON_CAPS = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "central", "asia", "asian", "europe", "european", "eurasian", "africa", "african", "america", "american",
-    "western", "eastern", "northern", "southern", "north", "south", "east", "west", "middle", "soviet", "union",
-    "islamic", "christian", "muslim", "jewish", "catholic", "orthodox", "internet", "web", "covid", "ai", "it",
-    "gdp", "un", "eu", "nato", "opec", "sco", "csto", "eaeu", "cis", "imf", "wto", "who", "fifa", "uefa", "bbc",
-    "cnn", "reuters", "tass", "ria", "interfax", "akorda", "kremlin", "white", "black", "red", "green", "blue",
-    "new", "old", "great", "grand", "high", "supreme", "national", "international", "global", "world", "federal",
-    "royal", "public", "private", "digital", "silk", "belt", "road", "independence", "victory", "freedom",
-    "tory", "tories", "labour", "conservative", "liberal", "democrat", "democrats", "republican", "republicans",
-    "premiership", "premier", "champions", "christmas", "easter", "ramadan", "eid", "nowruz", "olympic",
-}
-SPEECH_AFTER = re.compile(r"^\s*(?:,[^,]{0,60},\s*)?(?:has\s+|had\s+|also\s+|later\s+)?(?:said|says|noted|notes|told|"
-                          r"stated|states|added|adds|explained|stressed|emphasized|emphasised|warned|wrote|argued|"
-                          r"announced|commented|insisted|claimed|declared|suggested|believes|thinks|urged|"
-                          r"confirmed|recalled|asked|replied|admitted|denied)\b")
-CUE_BEFORE = re.compile(r"(?:\b(?:mr|mrs|ms|dr|prof|sir|minister|president|ambassador|spokes\w+|senator|mayor|"
-                        r"governor|director|chairman|secretary|analyst|expert|activist|journalist)\.?)\s*$")
-_UPPER = "A-ZÀ-ÖØ-ÞĀ-Žƒ"
-_LOWER = "a-zß-öø-ÿā-ž"
-NAME_WORD = (rf"(?:[{_UPPER}]\.|(?:Mc|Mac|O['’]|D['’]|L['’])?[{_UPPER}][{_LOWER}]+"
-             rf"(?:-[{_UPPER}]?[{_LOWER}]+|['’][{_UPPER}][{_LOWER}]+|['’][{_LOWER}]{{2,}})*(?:[{_UPPER}][{_LOWER}]+)?)")
-CONNECTOR = r"(?:de|da|dos|du|van|von|der|den|bin|ibn|al|el|la|le|di)"
-CONNECTOR_RE = re.compile(CONNECTOR)
-LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)")  # between names in a list
-_NEXT_WORD = re.compile(r"(?:['’]s)?\s+([A-Z][\w-]*)")
-# the lookahead first: the search fails fast where no capital stands (about half the time of the run alone)
-RUN_RE = re.compile(rf"(?=[{_UPPER}])(?<![\w'’.-])({NAME_WORD}(?:\s+(?:{CONNECTOR}\s+)?{NAME_WORD}){{0,5}})(?:['’]s)?(?![\w-])")
+from .gazetteer import compile_patterns, evidence, find, new_mentions, normalise, read_table, salience_order
+from .names import (APPOSITION, COMMON_CAPS, CONNECTOR_RE, CORP_AFTER, CORP_WORDS, CUE_BEFORE, HONORIFICS,
+                    LIST_GAP, NEXT_WORD, NOT_PERSON_WORDS, NOUN_SHAPE, OPENERS, ROLE_WORDS, RUN_RE, SPEECH_AFTER,
+                    SURNAME_SHAPE, Context, LowerCase, load_given_names, load_lines, load_place_forms,
+                    load_place_words, load_world_names, opens_sentence, title_word)
 
 
 SHAPES_KEPT = 100_000  # runs whose shape is remembered (a tagging worker's memory stays bounded)
 RULES = ("world names", "surname shapes", "companies", "title names")  # rules `load(off=...)` can switch off
-# gender_guesser's nam_dict.txt: one column of frequencies (hex 1-D, blank: none) per country, from
-# column 30 on, in this order (its header); the traditions news in English under-serves come from 38 on
-NAM_COLUMNS = ("Great Britain Ireland USA Italy Malta Portugal Spain France Belgium Luxembourg Netherlands "
-               "East-Frisia Germany Austria Switzerland Iceland Denmark Norway Sweden Finland Estonia Latvia "
-               "Lithuania Poland Czechia Slovakia Hungary Romania Bulgaria Bosnia Croatia Kosovo Macedonia "
-               "Montenegro Serbia Slovenia Albania Greece Russia Belarus Moldova Ukraine Armenia Azerbaijan "
-               "Georgia Central-Asia Turkey Arabia/Persia Israel China India/Sri-Lanka Japan Korea Vietnam "
-               "other").split()
-NAM_FIRST_COLUMN = 30
-WORLD_FROM = NAM_COLUMNS.index("Russia")
-COMMON_MIN = 4
-# names that are also common capitalised words, titles, religions or places (given_names.txt leaves them out
-# for the same reason): never a given name, whatever a name list says
-NOT_GIVEN = set("""will may june grace hope faith joy rose victoria georgia jordan chad israel paris sydney milan
-florence royal major general prince king duke earl baron bishop judge christian angel sterling hunter miles
-rich roman islam said sultan sheikh can van de le la al bin abu ibn el long young fair silver doc star
-summer autumn winter spring dawn rain storm sunny golden mark bill art page ray guy chase case price my san santa santo sao saint fort port mount""".split())
-
-
-def _load_given_names() -> frozenset:
-    return _load_lines("given_names.txt")
-
-
-def _load_lines(name: str) -> frozenset:
-    """The non-comment lines of a one-entry-a-line data file (accents and apostrophes folded for lookups
-    only where the caller folds)."""
-    return frozenset(line.strip() for line in (DATA / name).read_text(encoding="utf-8").splitlines()
-                     if line.strip() and not line.startswith("#"))
-
-
-def _nam_dict() -> Path | None:
-    """The path of gender_guesser's name list, or None when the package is not installed."""
-    spec = importlib.util.find_spec("gender_guesser")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "nam_dict.txt"
-    return path if path.exists() else None
-
-
-@lru_cache(maxsize=2)
-def load_world_names(common_only: bool = False) -> frozenset:
-    """Given names of every naming tradition from gender_guesser's data (Jörg Michael's nam_dict, GFDL).
-
-    A name counts when it occurs in a column of Eastern Europe, the Caucasus, Central Asia, Turkey, the
-    Arab world and Iran, Israel, China, South Asia, Japan, Korea or Vietnam (the European and American
-    names are given_names.txt's, kept by hand); two-letter names only from the Chinese and Korean columns
-    (Li, Xi, Wu); never a NOT_GIVEN word. With `common_only`, any name reaching COMMON_MIN anywhere. "Jun+Wei" (Chinese, Korean
-    and Arabic compounds) gives Jun-Wei, Jun-wei and Junwei. Read from the installed package, never
-    fetched; empty when the package is missing.
-    """
-    path = _nam_dict()
-    if path is None:
-        return frozenset()
-    out = set()
-    width = len(NAM_COLUMNS)
-    world = slice(NAM_FIRST_COLUMN + WORLD_FROM, NAM_FIRST_COLUMN + width - 1)  # "other" is left out
-    east = slice(NAM_FIRST_COLUMN + NAM_COLUMNS.index("China"), NAM_FIRST_COLUMN + NAM_COLUMNS.index("Korea") + 1)
-    japan = NAM_FIRST_COLUMN + NAM_COLUMNS.index("Japan")
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line[:1] in "#=" or len(line) < NAM_FIRST_COLUMN:
-                continue
-            if line[NAM_FIRST_COLUMN - 1] == "+":
-                continue  # the same name sorted with expanded umlauts: a duplicate
-            # a frequency is one hex digit a column, blank for none; slices and strip() keep the 48,000
-            # lines out of per-character Python (this runs at every tagger start)
-            if common_only:
-                freqs = line[NAM_FIRST_COLUMN:NAM_FIRST_COLUMN + width]
-                keep = any(ch.strip() and int(ch, 16) >= COMMON_MIN for ch in freqs)
-            else:
-                keep = bool(line[world].strip(" \r\n0"))
-            if not keep:
-                continue
-            parts = line.split(None, 2)
-            if len(parts) < 2:
-                continue
-            name = parts[1]
-            if len(name) <= 2 and not common_only:  # Li, Xi, Wu, Hu are Chinese and Korean family names; My, An are words
-                if (not line[east].strip(" \r\n0") or line[japan:japan + 1].strip(" \r\n0")
-                        or name in ("An", "In", "So", "Do", "Ha", "Go")):
-                    continue
-            if name.lower() in NOT_GIVEN:
-                continue
-            if "+" in name:
-                a, _, b = name.partition("+")
-                out.update((f"{a}-{b}", f"{a}-{b.lower()}", a + b.lower()))
-            else:
-                out.add(name)
-    return frozenset(out)
-
-
-def _load_place_forms() -> frozenset:
-    """Every place name of several words the country gazetteers know (Abu Dhabi, Milton Keynes, San Sebastián)."""
-    out = set()
-    for name in ("countries.tsv", "divisions.tsv", "cities.tsv"):
-        for _country, kind, pattern, _flags in read_table(name, 4):
-            if " " in pattern and kind != "not_country":
-                out.add(normalise(pattern))
-    return frozenset(out)
-
-
-def _load_place_words() -> frozenset:
-    """Single words that name a country, people or place (from countries.tsv), unless flagged ambiguous."""
-    words = set()
-    for _country, kind, pattern, flags in read_table("countries.tsv", 4):
-        if kind != "not_country" and " " not in pattern and "ambiguous" not in flags:
-            words.add(normalise(pattern).lower())
-    return frozenset(words)
-
-
-_WORD_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz'-")  # a lower-case word goes on through these
-_SENTENCE_END = frozenset(".!?")
-_LOWER_FORM = re.compile(r"[a-z][a-z'-]+")
-
-
-class _LowerCase:
-    """`word in _LowerCase(text)`: the text also writes `word` (lower case) as a word of its own, not
-    at the start of the text or of a sentence, nor as the end of a hyphenated word ("well-Known").
-
-    Checked on demand with str.find: an article's capitalised runs ask about a few dozen words, and
-    collecting every lower-case word of the text first cost more than the rest of the person rules.
-    """
-
-    __slots__ = ("text", "seen")
-
-    def __init__(self, text: str):
-        self.text, self.seen = text, {}
-
-    def __contains__(self, word: str) -> bool:
-        found = self.seen.get(word)
-        if found is None:
-            found = self.seen[word] = self._find(word)
-        return found
-
-    def _find(self, word: str) -> bool:
-        if not _LOWER_FORM.fullmatch(word):
-            return False  # "a." (an initial), "o’neill" before normalising
-        text, n = self.text, len(word)
-        i = text.find(word, 1)
-        while i >= 0:
-            before, end = text[i - 1], i + n
-            if (not before.isalnum() and before not in "_-" and (end == len(text) or text[end] not in _WORD_AFTER)
-                    and not (i >= 2 and before.isspace() and text[i - 2] in _SENTENCE_END)):
-                return True
-            i = text.find(word, i + 1)
-        return False
-
-
-class _Context:
-    """What the person rules may ask about the whole body, worked out once and only when asked."""
-
-    __slots__ = ("text", "runs", "speakers", "list_ends")
-
-    def __init__(self, text: str, runs: list):
-        self.text, self.runs, self.speakers = text, runs, None
-        self.list_ends = set()  # where a name ends that a list of names may follow
-
-
-def _opens_sentence(text: str, start: int) -> bool:
-    """Nothing but quotes or brackets stand between `start` and the text's start or a sentence's end."""
-    before = text[max(0, start - 4):start].rstrip(" \t\n\"'“‘(")
-    return not before or before[-1] in ".!?:"
-
-
-def _title_word(word: str) -> bool:
-    """A title that introduces a name: Secretary, Chairman, Minister-designate, President-elect."""
-    low = word.lower().rstrip(".")
-    if low.endswith("'s"):
-        low = low[:-2]
-    if low.endswith(("-designate", "-elect")):
-        low = low.rsplit("-", 1)[0]
-    return low in TITLE_WORDS
 
 
 def name_key(name: str) -> str:
@@ -376,8 +77,8 @@ class PersonTagger:
         if unknown:
             raise ValueError(f"unknown person rules {sorted(unknown)}; known: {', '.join(RULES)}")
         world = frozenset() if "world names" in off else load_world_names()
-        return cls(read_table("people.tsv", 3), _load_given_names(), _load_place_words(), world, off,
-                   _load_lines("companies.txt"), _load_place_forms())
+        return cls(read_table("people.tsv", 3), load_given_names(), load_place_words(), world, off,
+                   load_lines("companies.txt"), load_place_forms())
 
     def tag(self, article: Article) -> tuple:
         """Return (people by salience, evidence {person: [[text, field, offset], ...]})."""
@@ -387,11 +88,11 @@ class PersonTagger:
         spans = []  # (field, start, end, canonical) of the full names found by the rules
         body = normalise(article.body)
         title = normalise(article.title)
-        lower_words = _LowerCase(body)
+        lower_words = LowerCase(body)
         # rules run on the body; in a title every word may be capitalised (see _title_names)
         runs = list(RUN_RE.finditer(body))
         companies = self._companies(body, runs)
-        context = _Context(body, runs)
+        context = Context(body, runs)
         for m in runs:
             self._candidate(body, m, "body", mentions, surnames, lower_words, spans, companies, titled, context)
         if "title names" not in self.off:
@@ -400,7 +101,7 @@ class PersonTagger:
             for text, field, offset in find(self.pattern, article):
                 canonical = self.alias[text]
                 source = title if field == "title" else body
-                following = _NEXT_WORD.match(source, offset + len(text))
+                following = NEXT_WORD.match(source, offset + len(text))
                 if following and following.group(1).lower() in NOT_PERSON_WORDS:
                     continue  # "Nazarbayev University", "Aliyev Foundation": named after, not about
                 if source.startswith(" <", offset + len(text)):
@@ -460,7 +161,7 @@ class PersonTagger:
             return False
         return any(" ".join(words[:n]) in self.firms for n in range(1, len(words) + 1))
 
-    def _title_names(self, title: str, mentions: dict, lower_words: "_LowerCase", companies: set) -> None:
+    def _title_names(self, title: str, mentions: dict, lower_words: "LowerCase", companies: set) -> None:
         """Names in a headline written in sentence case ("Interview with Ainura Umaeva, Thought Leader in"):
         a run of two or three capitalised words set off by lower-case words or punctuation, whose first word
         is a given name or whose last word has a surname's shape, none a word the body writes in lower case
@@ -495,8 +196,8 @@ class PersonTagger:
                 and not NOUN_SHAPE.search(words[0]))
 
     def _candidate(self, text: str, m: re.Match, field: str, mentions: dict, surnames: list,
-                   lower_words: "_LowerCase", spans: list, companies=frozenset(), titled=None,
-                   context: "_Context" = None) -> None:
+                   lower_words: "LowerCase", spans: list, companies=frozenset(), titled=None,
+                   context: "Context" = None) -> None:
         shape = self._shapes.get(m.group(1), False)
         if shape is False:
             if len(self._shapes) >= SHAPES_KEPT:
@@ -537,24 +238,24 @@ class PersonTagger:
         spans.append((field, start, start + len(name), value))
 
     @staticmethod
-    def _listed(text: str, m: re.Match, field: str, spans: list, context: "_Context") -> bool:
+    def _listed(text: str, m: re.Match, field: str, spans: list, context: "Context") -> bool:
         """The run continues a list of names that a title opened ("U.S. Representatives Jimmy Panetta, Carol
         Miller, and Sydney Kamlager-Dove"). Lists a title does not open are left alone: news lists films,
         bands and teams after a name as often as people."""
         return bool(spans and spans[-1][0] == field and spans[-1][2] in context.list_ends
                     and LIST_GAP.fullmatch(text, spans[-1][2], m.start(1)))
 
-    def _speaks(self, text: str, m: re.Match, words: tuple, context: "_Context") -> bool:
+    def _speaks(self, text: str, m: re.Match, words: tuple, context: "Context") -> bool:
         """The article gives the run's last word alone (any spelling) before a verb of speech: "Abdukahkhor
         told Radio Ozodi" makes "Mahmadsobir Abdukakhor" a person. Not for a run of over three words, nor
         one that opens a sentence (its first word may be any capitalised word: "Neither Castro")."""
-        if len(words) > 3 or _opens_sentence(text, m.start(1)):
+        if len(words) > 3 or opens_sentence(text, m.start(1)):
             return False
         if context.speakers is None:
             context.speakers = self._speakers(context)
         return bool(context.speakers) and analysis.variant_key(analysis.fold(words[-1])) in context.speakers
 
-    def _speakers(self, context: "_Context") -> frozenset:
+    def _speakers(self, context: "Context") -> frozenset:
         out = set()
         text = context.text
         for m in context.runs:
@@ -598,13 +299,13 @@ class PersonTagger:
                     or w.endswith(".") and len(w) > 2:
                 if low in ROLE_WORDS and low not in ("the", "of", "and"):
                     role_cue = True
-                titled = _title_word(w)
+                titled = title_word(w)
                 offset += len(w) + 1
                 words = words[1:]
                 continue
             break
         # "Treasury Secretary James Baker", "World Bank President Barber Conable": the name follows the title
-        cut = max((i for i, w in enumerate(words[:-1]) if _title_word(w)), default=-1)
+        cut = max((i for i, w in enumerate(words[:-1]) if title_word(w)), default=-1)
         if cut >= 0:
             offset += sum(len(w) + 1 for w in words[:cut + 1])
             words = words[cut + 1:]
