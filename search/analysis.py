@@ -184,6 +184,16 @@ def index_terms(raw: str) -> tuple:
     return tuple(term for term, _ in index_entry(raw)[0])
 
 
+def prime(words) -> int:
+    """Analyse these words ahead of the first queries, lowercase and capitalised as text has them (IndexView.warm:
+    a word's first snippet costs its stemming, about 15 µs, after that a cache lookup). Returns the words primed."""
+    n = 0
+    for n, w in enumerate(words, 1):
+        index_terms(w)
+        index_terms(w[:1].upper() + w[1:])
+    return n
+
+
 @lru_cache(maxsize=500_000)
 def index_entry(raw: str) -> tuple:
     """((term, relative position), ...), positions consumed, surface words: one raw token in index mode.

@@ -144,7 +144,7 @@ class IndexView:
         if path is None or not path.exists():
             return 0
         with open(path, encoding="utf-8") as f:
-            return _prime_analysis(line.partition("\t")[0] for line in islice(f, limit))
+            return analysis.prime(line.partition("\t")[0] for line in islice(f, limit))
 
     def preload(self, budget: int) -> int:
         """Map the most-read parts of the generation's segments into this process, up to `budget` bytes;
@@ -342,20 +342,6 @@ class IndexView:
         """The corpus words starting with a prefix, most frequent first: (words, capped)."""
         return self.speller.complete(prefix, limit)
 
-    def explain(self, parsed, docnum: int, score: float) -> dict:
-        """Which query terms the document contains, per field, and its score."""
-        matched = []
-        reader = self.searcher.reader()
-        for field, term in sorted(parsed.terms):
-            if (field, term) not in reader:
-                continue
-            m = reader.postings(field, term)
-            if m.supports("weight"):
-                m.skip_to(docnum)
-                if m.is_active() and m.id() == docnum:
-                    matched.append({"field": field, "term": term, "weight": round(float(m.weight()), 3)})
-        return {"score": round(score, 4), "matched": matched}
-
     def close(self) -> None:
         """Let go of the generation's files: every thread's searcher, preload's maps, the mapped spelling table
         and the caches holding arrays read in place from the maps, so that the process maps nothing of it
@@ -382,13 +368,3 @@ def _size(path) -> int:
         return Path(path).stat().st_size
     except OSError:
         return 0
-
-
-def _prime_analysis(words) -> int:
-    """Analyse these words ahead of the first queries, lowercase and capitalised as text has them: a word's
-    first snippet costs its stemming (about 15 µs), after that a cache lookup. Returns the words primed."""
-    n = 0
-    for n, w in enumerate(words, 1):
-        analysis.index_terms(w)
-        analysis.index_terms(w[:1].upper() + w[1:])
-    return n
