@@ -15,7 +15,7 @@ class Tuning:
     # --- the model: BM25F (Robertson & Zaragoza), one saturation over the weighted, per-field
     # length-normalised term frequencies; idf = ln(1 + (N - df + 0.5) / (df + 0.5)) over the union of fields
     model: str = "bm25f"  # or "fieldsum": a BM25 per field with whoosh's idf, summed (the ranking before BM25F)
-    k1: float = 1.6
+    k1: float = 1.8
     b_title: float = 0.75
     b_body: float = 0.75
     title_weight: float = 1.5
@@ -26,15 +26,18 @@ class Tuning:
     short_query_words: int = 3  # up to this many words every word must match (falling back to any word)
     min_should_match: float = 0.0  # longer queries: this share of their words must match; 0: any word
     query_term_weight: bool = True  # a word typed twice in a long query weighs twice
+    joined_weight: float = 0.5  # a long query's hyphenated word: its joined form's weight (its parts weigh 1)
     query_stopwords: bool = True  # a plain query drops function words (data/query_stopwords.txt) if others remain
     # --- proximity: adjacent query words near each other in a field add to the score (top documents only)
     proximity: float = 0.0  # weight of the proximity part; 0 turns it off
     proximity_window: int = 5  # words apart at most (either order)
     rerank_depth: int = 100  # documents the proximity part is computed for (the best by BM25F)
-    # --- pseudo-relevance feedback: words of the best documents added to a long query
-    feedback_docs: int = 0  # 0 turns it off
-    feedback_terms: int = 10
-    feedback_weight: float = 0.3
+    # --- pseudo-relevance feedback: words of the best documents added to a long query (RM3, each document
+    # weighed by exp(its score)); they reorder the matches, never add any
+    feedback_docs: int = 10  # the best documents read; 0 turns feedback off
+    feedback_terms: int = 30
+    feedback_weight: float = 0.4  # the feedback terms' share of the query's weight
+    feedback_query_words: float = 8.0  # ... counting the query's words up to this many
 
     def with_settings(self, pairs) -> "Tuning":
         """A copy with `name=value` strings applied (for `casearch eval --set`).

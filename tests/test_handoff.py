@@ -17,6 +17,7 @@ from search.indexing.run import build_index
 from search.query.exports import EXPORT_KEYS
 from search.engine.view import IndexView
 from search.engine.postings import postings_ids
+from search.tuning import DEFAULT
 
 from .conftest import ROOT, SMALL, write_jsonl
 
@@ -268,7 +269,8 @@ def test_the_analyzers_and_everything_they_name_exist(template):
     assert an["filter"]["casearch_query_stop"]["stopwords"] == sorted(analysis.QUERY_STOPWORDS)
     assert (an["filter"]["casearch_english"]["language"], an["filter"]["casearch_russian"]["language"]) == \
         ("porter2", "russian")
-    assert settings["index"]["similarity"]["casearch_body"] == {"type": "BM25", "k1": 1.6, "b": 0.75}
+    # the product's own k1 and b (search.tuning), whatever they are tuned to
+    assert settings["index"]["similarity"]["casearch_body"] == {"type": "BM25", "k1": DEFAULT.k1, "b": DEFAULT.b_body}
 
 
 def test_the_marks_pattern_cuts_what_split_token_cuts(template):

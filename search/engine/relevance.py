@@ -30,6 +30,8 @@ from .spans import SCORED, Positions, union
 from ..tuning import DEFAULT, Tuning
 from .cache import ByteCache
 
+FEEDBACK_MIN_SHARE = 0.01  # a feedback document whose weight is under this share of the total is not read
+
 
 @dataclass(frozen=True)
 class Scored:
@@ -273,6 +275,11 @@ class Relevance(Positions):
 
     def _relevance_model(self, words: list, docs: np.ndarray, scores: np.ndarray) -> tuple:
         searcher = self.view.searcher
+        # each document's weight is exp(its score): BM25 is a sum of log-odds, so this is its odds of
+        # relevance up to a constant (RM1 weighs by the query's likelihood, the language model's analogue)
+        odds = np.exp(scores - scores.max())
+        keep = odds >= odds.sum() * FEEDBACK_MIN_SHARE  # documents that would add under 1% are not read
+        docs, scores = docs[keep], odds[keep]
         total = float(scores.sum()) or 1.0
         model: dict = {}
         for d, sc in zip(docs.tolist(), scores.tolist()):
@@ -292,8 +299,10 @@ class Relevance(Positions):
         if not mass:
             return ()
         lam = self.t.feedback_weight
-        # the query's words weigh 1 each: the feedback terms share lam / (1 - lam) of the query's weight
-        scale = lam / (1 - lam) * sum(w.weight for w in words) / mass
+        # the feedback terms weigh lam / (1 - lam) of the query's words, counted up to feedback_query_words
+        # (a long passage already says what it wants: its feedback does not grow with it)
+        asked_weight = min(sum(w.weight for w in words), self.t.feedback_query_words)
+        scale = lam / (1 - lam) * asked_weight / mass
         return tuple((Word(term, (term,)), p * scale) for p, term in ranked)
 
     def _expansion_scores(self, expansion: tuple, docs: np.ndarray) -> np.ndarray:

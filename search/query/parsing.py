@@ -11,6 +11,8 @@ terms, corpus words and facet values. Out: `nodes.Parsed`.
     title:copper author:Ismailov one field; person:tokaev country:Казахстан topic:energy: a facet value
     date:2016 date:2016-03..2016-05  articles dated in a year, month or day, or from one to another
     migra*                       the corpus words starting with "migra" (not stemmed)
+    a passage with "a phrase"    more than a few words and no AND, OR, NOT, -word or w/N: brackets are
+                                 prose, and its words and phrases are each optional, ranked (as a sentence)
 
 Each word becomes a `Word` with every index term standing for it: its stem, its name-variant key and those
 of its aliases; a word no indexed term matches is replaced by the closest corpus word ("did you mean").
@@ -20,12 +22,10 @@ known ones; a field name is never corrected. Nothing here raises.
 """
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import replace
 
 from .. import analysis
-from ..engine.nodes import TEXT, All, Any, AtLeast, Dates, Every, Facet, Near, Not, Parsed, Phrase, Word
+from ..engine.nodes import TEXT, All, Any, Dates, Every, Facet, Near, Not, Parsed, Phrase, Word
 from ..models import FACETS
 from ..tuning import DEFAULT, Tuning
 from .request import date_span
@@ -49,8 +49,13 @@ _LEX = re.compile(r'''
 # a name and its colon, and whether a value follows (the group is empty for "title:" or "title: water")
 _FIELD = re.compile(r'(?<![\w"])([^\W\d_]+):(?=([^\s)])?)')
 # what makes a query more than words: brackets or quotes around single words do not (a pasted sentence)
-_OPERATOR = re.compile(r'"[^"]*\w\W+\w[^"]*"|\w\*|(?:^|[\s(])-[\w"(]|\b(?:AND|OR|NOT)\b'
+_OPERATOR = re.compile(r'\w\*|(?:^|[\s(])-[\w"(]|\b(?:AND|OR|NOT)\b'
                        r'|(?i:\b(?:w|within|near|pre)/\d)|[^\W\d_]:[^\s)]')
+# what makes a long query more than a passage of prose: the operators that join (a word excluded with NOT
+# or a dash is still excluded from a passage; a bracket after a dash is a group, not prose)
+_BOOLEAN = re.compile(r'-\(|\b(?:AND|OR)\b|(?i:\b(?:w|within|near|pre)/\d)')
+_QUOTED = re.compile(r'"([^"]*)"')  # quotes taken in pairs from the left
+_MULTIWORD = re.compile(r'\w\W+\w')
 
 
 def parse_query(text: str, lexicon=None, tuning: Tuning = DEFAULT) -> Parsed:
@@ -80,8 +85,13 @@ class _Parser(WordMaker):
         if not _balanced(text):
             self.notices.append("Unbalanced quotes or parentheses: the query was searched as plain words.")
             return self._finish(*self._plain(re.sub(r'["()]', " ", text)))
-        if not _OPERATOR.search(text):
+        if not _OPERATOR.search(text) and not any(_MULTIWORD.search(q) for q in _QUOTED.findall(text)):
             return self._finish(*self._plain(re.sub(r'["()]', " ", text)))
+        # a passage (more than a few words, nothing joining them): brackets are prose, and its words and
+        # phrases follow the plain rules, each optional and ranked; exclusions still exclude
+        passage = not _BOOLEAN.search(text) and self._is_long(text)
+        if passage:
+            text = re.sub(r"[()]", " ", text)
         tokens = [m for m in _LEX.finditer(text)]
         self.tokens, self.i = tokens, 0
         tree = self._sequence(top=True)
@@ -89,6 +99,8 @@ class _Parser(WordMaker):
             if not self.notices:
                 self.notices.append("The query has only stop words; showing every article.")
             return self._finish(None, None)
+        if passage:
+            return self._finish(*self._passage(tree))
         if _only_negative(tree):
             tree = All((Every(), tree)) if not isinstance(tree, All) else All((Every(),) + tree.children)
         if isinstance(tree, All):
@@ -144,9 +156,8 @@ class _Parser(WordMaker):
     def _plain(self, text: str) -> tuple:
         """Plain words: all of a short query (else any), any of a long one (at least a share, if set)."""
         raws = analysis.tokens(text)
-        distinct = {p for r in raws for p in analysis.split_token(r)[-1:] if p not in analysis.STOPWORDS}
         # a pasted passage: a word the corpus lacks is corrected only for one letter too many or too few
-        self.long = len(distinct) > self.tuning.short_query_words
+        self.long = self._is_long(text)
         counts: dict = {}
         for raw in raws:
             w = self._word(raw)
@@ -155,40 +166,27 @@ class _Parser(WordMaker):
         if not counts:
             self.notices.append("The query has only stop words; showing every article.")
             return None, None
-        t = self.tuning
-        if t.query_stopwords:
-            content = {w: c for w, c in counts.items() if w.text not in analysis.QUERY_STOPWORDS}
-            counts = content or counts
-        if t.query_term_weight and self.long:
-            words = tuple(replace(w, weight=float(c)) if c > 1 else w for w, c in counts.items())
-        else:
-            words = tuple(counts)
-        return self._combine(words, self.long)
+        return self._combine(self._weighed(counts), self.long)
 
-    def _combine(self, words: tuple, long: bool) -> tuple:
-        """(query, fallback) of plain words: all of a few (else any), any of many (at least a share, if set);
-        `long` is told by the words typed, function words included ("why few targets are better than many"
-        is a sentence even when only "targets" and "better" are searched). A hyphenated word stands for its
-        joined form or its parts in a row; in a long query its parts also count as words of their own."""
-        t = self.tuning
-        out = []
-        for w in words:
-            parts = self.hyphenated.get(w)
-            if not parts:
-                out.append(w)
-            elif long:
-                out += [w, *parts]
-            else:
-                out.append(Any((w, Phrase(parts, tuple(range(len(parts))), 0, w.fields))))
-        words = tuple(dict.fromkeys(out))
-        if len(words) == 1:
-            return words[0], None
-        if not long:
-            return All(words), Any(words)
-        need = math.ceil(t.min_should_match * len(words))
-        if need > 1:
-            return AtLeast(words, need), Any(words)
-        return Any(words), None
+    def _passage(self, tree) -> tuple:
+        """(query, fallback) of a passage's tree: its words weighed as plain words, they and its phrases,
+        prefixes and field words any-of, ranked; facet values and dates still filter."""
+        self.long = True
+        items = tree.children if isinstance(tree, All) else (tree,)
+        filters = tuple(c for c in items if isinstance(c, (Facet, Dates, Not)))
+        counts: dict = {}
+        others = []
+        for c in items:
+            if isinstance(c, Word) and c.fields == TEXT:
+                counts[c] = counts.get(c, 0) + 1
+            elif not isinstance(c, (Facet, Dates, Not)):
+                others.append(c)
+        if not counts and not others:
+            return tree, None
+        query, fallback = self._combine(self._weighed(counts) + tuple(others), True)
+        if filters:
+            return All((query,) + filters), (All((fallback,) + filters) if fallback is not None else None)
+        return query, fallback
 
     # --- the operator grammar --------------------------------------------------------------------
     # sequence := item+ (AND between items is implied; NOT or - before an item excludes it)
