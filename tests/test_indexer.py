@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from search.engine import store
+from click.testing import CliRunner
+
+from search.cli import main
+from search.engine import analyzers, store
 from search.indexing import Progress
 from search.errors import BadInput, IndexBusy, IndexMissing, IndexOutdated
 from search.indexing.run import build_index
@@ -162,6 +165,21 @@ def test_missing_and_outdated_indexes_give_clear_messages(tmp_path):
     meta.write_text(json.dumps({"schema_version": 0}))
     with pytest.raises(IndexOutdated, match="rebuild with casearch index --full"):
         IndexView(str(idx))
+
+
+def test_an_index_whose_schema_names_moved_code_is_outdated_not_a_crash(tmp_path, monkeypatch):
+    # an index written before a class of its pickled schema moved (as search.analysis.NewsTokenizer did)
+    idx = tmp_path / "index"
+    build_index([str(write_jsonl(tmp_path / "a.jsonl", SMALL))], str(idx))
+    monkeypatch.delattr(analyzers, "NewsTokenizer")
+    with pytest.raises(IndexOutdated, match=r"written by an older casearch: its schema names code this version no "
+                                            r"longer has \(Can't get attribute 'NewsTokenizer'.*\); rebuild with "
+                                            r"casearch index --full"):
+        IndexView(str(idx))
+    result = CliRunner().invoke(main, ["search", "water", "--index-dir", str(idx)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the index at ") and "rebuild with casearch index --full" in result.output
+    assert "Traceback" not in result.output
 
 
 def _mount_tmpfs(path, options):

@@ -48,6 +48,8 @@ def check_files(gen: Path) -> Optional[tuple]:
     storage = FileStorage(str(gen))
     try:
         toc = TOC.read(storage, INDEX_NAME)
+    except (AttributeError, ImportError):  # a schema naming code this version lacks: outdated, not damaged
+        return None
     except READ_ERRORS as e:
         tocs = sorted(gen.glob(f"_{INDEX_NAME}_*.toc"))
         return (tocs[-1] if tocs else gen / f"_{INDEX_NAME}_1.toc"), _reason(e)

@@ -66,8 +66,20 @@ def open_index(index_dir: str):
                             f"casearch needs {SCHEMA_VERSION}: rebuild with casearch index --full")
     try:
         return windex.open_dir(str(gen))
+    except (AttributeError, ImportError) as e:
+        if not unpickled_code_missing(e):
+            raise damaged(gen, e) from e
+        raise IndexOutdated(f"the index at {index_dir} was written by an older casearch: its schema names code this "
+                            f"version no longer has ({e}); rebuild with casearch index --full") from e
     except Exception as e:  # whoosh raises several types for damaged indexes
         raise damaged(gen, e) from e
+
+
+def unpickled_code_missing(error: BaseException) -> bool:
+    """Whether reading whoosh's pickled schema failed on a class or module this code does not have (one that
+    an older casearch pickled and has since moved or renamed), rather than on damaged bytes."""
+    return isinstance(error, ModuleNotFoundError) or (
+        isinstance(error, AttributeError) and str(error).startswith("Can't get attribute"))
 
 
 # --- the writers' lock ----------------------------------------------------------------------------
