@@ -78,7 +78,7 @@ def analysis_changed(change: str):
 def _clear_caches() -> None:
     for f in (analysis.split_token, analysis.index_entry, analysis.index_terms):
         f.cache_clear()
-    for table in analysis._TERMS.values():
+    for table in (*analysis._TERMS.values(), analysis._CONTENT):
         table.clear()
 
 

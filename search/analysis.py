@@ -173,6 +173,30 @@ def _token_terms(raw: str, stemmed: bool, keep_stopwords: bool, cache: dict) -> 
     return out
 
 
+def content_stems(text: str) -> list:
+    """The stems of a text's content words, in order: no stop or function word (QUERY_STOPWORDS), none under
+    three letters, no number; the words pseudo-relevance feedback may add to a query (search.engine.relevance).
+
+    >>> content_stems("The 3 new dams of Nur-Sultan's region")
+    ['new', 'dam', 'nur', 'sultan', 'nursultan', 'region']
+    """
+    return list(chain.from_iterable(looked_up(_CONTENT, tokens(text), _content_token)))
+
+
+_CONTENT: dict = {}  # raw token -> its content stems (bounded as _TERMS)
+
+
+def _content_token(raw: str) -> tuple:
+    out = _CONTENT.get(raw)
+    if out is not None:
+        return out
+    out = tuple(stem(t) for t in split_token(raw) if t not in QUERY_STOPWORDS and len(t) > 2 and not t[:1].isdigit())
+    if len(_CONTENT) >= TERMS_KEPT:
+        _CONTENT.clear()
+    _CONTENT[raw] = out
+    return out
+
+
 @lru_cache(maxsize=200_000)
 def index_terms(raw: str) -> tuple:
     """The terms one raw token is indexed under, as `index_entry` gives them (cached: snippets check

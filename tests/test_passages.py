@@ -149,3 +149,34 @@ def test_feedback_terms_come_from_the_documents_weighed_by_exp_of_their_score(fe
     assert math.isclose(sum(words.values()), 0.4 / 0.6 * 5)
     # a short query gets none
     assert rel.feedback(parse_query("copper mine", feed).query, allowed) == ()
+
+
+def test_feedback_words_are_scored_at_the_best_documents_as_everywhere(feed):
+    rel = feed.relevance(Tuning())
+    docs = np.arange(feed.n)
+    for text in ("smelter", "copper", "cathodes", "london", "nothing"):
+        w = parse_query(text, feed).query if text != "nothing" else Word("nothing", ("nothing",))
+        ids, scores, _ = rel.word(w)
+        full = np.zeros(feed.n)
+        full[ids] = scores
+        assert rel.word_at(w, docs).tolist() == full.tolist()  # the same floats, not only close ones
+        assert rel.word_at(w, docs[1:3]).tolist() == full[1:3].tolist()
+
+
+def test_feedback_reorders_only_the_first_pass_best(feed, monkeypatch):
+    from search.engine import relevance
+    scores = {}
+    for depth in (1000, 1):
+        monkeypatch.setattr(relevance, "FEEDBACK_DEPTH", depth)
+        view_rel = feed.relevance(Tuning())  # top() itself is not cached: the depth applies on each call
+        parsed = parse_query(LONG, feed)
+        top = view_rel.top(parsed.query, feed.live.copy(), 0, 10)
+        scores[depth] = {feed.searcher.stored_fields(d)["id"]: s for d, s in top}
+    plain = feed.relevance(Tuning(feedback_docs=0))
+    first = {feed.searcher.stored_fields(d)["id"]: s
+             for d, s in plain.top(parse_query(LONG, feed).query, feed.live.copy(), 0, 10)}
+    # depth 1: f1 alone gets its feedback part; f4 and f3 keep their first-pass scores, below f1
+    assert scores[1]["f1"] > first["f1"]
+    assert (scores[1]["f4"], scores[1]["f3"]) == (first["f4"], first["f3"])
+    # the whole depth: f4 holds feedback words (London, fell, prices: f4 was read) and gains; f3 holds none
+    assert scores[1000]["f4"] > first["f4"] and scores[1000]["f3"] == first["f3"]

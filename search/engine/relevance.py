@@ -12,6 +12,8 @@ best of them in order with their scores, and on request the parts each score is 
 - Proximity: among the `rerank_depth` best documents, adjacent query words standing within
   `proximity_window` words of each other in the title or body add min(idf) * c (k1 + 1) / (c + k1) per
   pair of words, c the number of such meetings (weighted as the fields are), times `proximity`.
+- Pseudo-relevance feedback (search.engine.feedback, mixed in): a long query's best documents add their
+  likeliest words to it, reordering the first pass's best matches.
 
 Postings come from `view.term_postings` (cached per generation); positions, phrases, w/N and proximity
 are in search.engine.spans. This module does not parse, page or render; it does not know whoosh's files.
@@ -23,14 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import analysis
 from .nodes import All, Any, AtLeast, Dates, Every, Facet, Near, Not, Phrase, Word, positive_words
 from .ranking import _lengths, best_first
+from .feedback import FEEDBACK_DEPTH, Feedback, best_positions
 from .spans import SCORED, Positions, union
 from ..tuning import DEFAULT, Tuning
 from .cache import ByteCache
 
-FEEDBACK_MIN_SHARE = 0.01  # a feedback document whose weight is under this share of the total is not read
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Scored:
     scores: np.ndarray
 
 
-class Relevance(Positions):
+class Relevance(Positions, Feedback):
     """Matches and scores query trees over one IndexView with one Tuning (made once per generation)."""
 
     CACHE_MB = 96
@@ -234,8 +235,10 @@ class Relevance(Positions):
             return []
         s = ev.scores[docs]
         expansion = self.feedback(node, allowed)
-        if expansion:
-            s = s + self._expansion_scores(expansion, docs)
+        if expansion:  # the first pass's best FEEDBACK_DEPTH only: they stay above the rest, as they were
+            head = best_positions(s, FEEDBACK_DEPTH)
+            s = s.copy()
+            s[head] += self._expansion_scores(expansion, docs[head])
         docs, s = best_first(docs, s, max(stop, self.t.rerank_depth if self.t.proximity > 0 else 0))
         if self.t.proximity > 0:
             head = min(docs.size, self.t.rerank_depth)
@@ -246,75 +249,6 @@ class Relevance(Positions):
                 docs, s = best_first(docs, s, docs.size)
         return [(int(d), float(x)) for d, x in zip(docs[start:stop], s[start:stop])]
 
-    # --- pseudo-relevance feedback ----------------------------------------------------------------------
-
-    def feedback(self, node, allowed: np.ndarray) -> tuple:
-        """((Word, weight), ...) added to a long query: the terms of its best documents (RM3's relevance
-        model: each document's share of the first-pass score times the term's share of the document),
-        weighted against the query's words as feedback_weight to 1 - feedback_weight. Empty when off, for
-        short queries and for queries with operators."""
-        t = self.t
-        if t.feedback_docs <= 0 or not isinstance(node, (Any, AtLeast)):
-            return ()
-        words = [c for c in node.children if isinstance(c, Word)]
-        if len(words) != len(node.children) or len(words) <= t.short_query_words:
-            return ()
-        key = ("feedback", node, hash(np.packbits(allowed).tobytes()))
-        got = self._cache.get(key)
-        if got is not None:
-            return got
-        ev = self.evaluate(node)
-        docs = np.flatnonzero(allowed & ev.mask)
-        got = ()
-        if docs.size:
-            s = ev.scores[docs]
-            best = docs[np.lexsort((docs, -s))[:t.feedback_docs]]
-            got = self._relevance_model(words, best, ev.scores[best])
-        self._cache.put(key, got, 64 * (len(got) + 1))
-        return got
-
-    def _relevance_model(self, words: list, docs: np.ndarray, scores: np.ndarray) -> tuple:
-        searcher = self.view.searcher
-        # each document's weight is exp(its score): BM25 is a sum of log-odds, so this is its odds of
-        # relevance up to a constant (RM1 weighs by the query's likelihood, the language model's analogue)
-        odds = np.exp(scores - scores.max())
-        keep = odds >= odds.sum() * FEEDBACK_MIN_SHARE  # documents that would add under 1% are not read
-        docs, scores = docs[keep], odds[keep]
-        total = float(scores.sum()) or 1.0
-        model: dict = {}
-        for d, sc in zip(docs.tolist(), scores.tolist()):
-            stored = searcher.stored_fields(d)
-            raw = analysis.terms(stored.get("title", "") + "\n" + stored.get("body", ""), stemmed=False)
-            kept = [analysis.stem(w) for w in raw if w not in analysis.QUERY_STOPWORDS and len(w) > 2
-                    and not w[:1].isdigit()]
-            if not kept:
-                continue
-            share = sc / total / len(kept)
-            for term in kept:
-                model[term] = model.get(term, 0.0) + share
-        asked = {a for w in words for a in w.alts}
-        ranked = sorted(((p, term) for term, p in model.items() if term not in asked), reverse=True)
-        ranked = ranked[:self.t.feedback_terms]
-        mass = sum(p for p, _ in ranked)
-        if not mass:
-            return ()
-        lam = self.t.feedback_weight
-        # the feedback terms weigh lam / (1 - lam) of the query's words, counted up to feedback_query_words
-        # (a long passage already says what it wants: its feedback does not grow with it)
-        asked_weight = min(sum(w.weight for w in words), self.t.feedback_query_words)
-        scale = lam / (1 - lam) * asked_weight / mass
-        return tuple((Word(term, (term,)), p * scale) for p, term in ranked)
-
-    def _expansion_scores(self, expansion: tuple, docs: np.ndarray) -> np.ndarray:
-        """The feedback terms' part of the score of the given (sorted) documents."""
-        out = np.zeros(docs.size)
-        for w, weight in expansion:
-            ids, sc, _ = self.word(w)
-            at = np.searchsorted(ids, docs)
-            hit = (at < ids.size) & (ids[np.minimum(at, ids.size - 1)] == docs)
-            out[hit] += sc[at[hit]] * weight
-        return out
-
     # --- explain ------------------------------------------------------------------------------------
 
     def explain(self, node, docnum: int, score: float, allowed=None) -> dict:
@@ -322,7 +256,13 @@ class Relevance(Positions):
         matched), each feedback term's and each proximity pair's part; `score` is their sum."""
         parts = []
         self._explain(node, docnum, parts)
-        for w, weight in self.feedback(node, allowed) if allowed is not None else ():
+        expansion = self.feedback(node, allowed) if allowed is not None else ()
+        if expansion:  # only the first pass's best have a feedback part (top)
+            ev = self.evaluate(node)
+            docs = np.flatnonzero(allowed & ev.mask)
+            if docnum not in docs[best_positions(ev.scores[docs], FEEDBACK_DEPTH)]:
+                expansion = ()
+        for w, weight in expansion:
             ids, sc, idf = self.word(w)
             i = int(np.searchsorted(ids, docnum))
             if i < ids.size and ids[i] == docnum:
