@@ -17,6 +17,7 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import LockError
 
 from ..errors import SearchError
+from .postings import share_mapped_files
 from .schema import build_schema, from_stored
 from .spelling import DELETES, WORDS
 from .store import META
@@ -29,6 +30,7 @@ def start(new: Path, live: Optional[Path]) -> tuple:
     """Open the new generation: empty, or hard links to the live one's files (whoosh never rewrites a segment
     file, so the live generation is untouched). Returns (index, {id: content hash}, [people indexed])."""
     existing, people = {}, []
+    share_mapped_files()  # whoosh reads the segments in place, here and in the run's workers (forked later)
     if live is None:
         return windex.create_in(str(new), build_schema()), existing, people
     own_files = {META, WORDS, DELETES}  # rewritten, so never shared with the live copy
@@ -61,6 +63,7 @@ def doc_count(ix) -> int:
 
 def live_ids(folder: Path) -> set:
     """The ids of the live documents of the generation in `folder`."""
+    share_mapped_files()
     with windex.open_dir(str(folder)).reader() as r:
         ids = r.column_reader("id")
         return {ids[d] for d in r.all_doc_ids()}

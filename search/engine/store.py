@@ -22,6 +22,7 @@ from whoosh import index as windex
 
 from ..errors import IndexBusy, IndexMissing, IndexOutdated
 from .damage import damaged, require_whole
+from .postings import share_mapped_files
 from .schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
@@ -64,6 +65,7 @@ def open_index(index_dir: str):
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise IndexOutdated(f"the index at {index_dir} has schema version {meta.get('schema_version')} but this "
                             f"casearch needs {SCHEMA_VERSION}: rebuild with casearch index --full")
+    share_mapped_files()  # whoosh reads the mapped segments in place, not a copy per reader
     try:
         return windex.open_dir(str(gen))
     except (AttributeError, ImportError) as e:
