@@ -180,3 +180,13 @@ def test_feedback_reorders_only_the_first_pass_best(feed, monkeypatch):
     assert (scores[1]["f4"], scores[1]["f3"]) == (first["f4"], first["f3"])
     # the whole depth: f4 holds feedback words (London, fell, prices: f4 was read) and gains; f3 holds none
     assert scores[1000]["f4"] > first["f4"] and scores[1000]["f3"] == first["f3"]
+
+
+def test_a_passage_corrects_a_word_only_for_a_one_letter_slip(talks):
+    # "prises" is two letters from "prices": a pasted passage keeps it; "pricess" (one letter too many) is fixed
+    q = 'Reports said "Tokayev met Putin" for talks about gas prises'
+    assert parse_query(q, talks).corrections == ()
+    assert parse_query('Reports said "Tokayev met Putin" for talks about gas pricess', talks).corrections == \
+        (("pricess", "prices"),)
+    # a short query is corrected further
+    assert parse_query("gas prises", talks).corrections == (("prises", "prices"),)

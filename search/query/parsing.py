@@ -92,6 +92,7 @@ class _Parser(WordMaker):
         passage = not _BOOLEAN.search(text) and self._is_long(text)
         if passage:
             text = re.sub(r"[()]", " ", text)
+            self.long = True  # its words are corrected as a long query's: a one-letter slip only
         tokens = [m for m in _LEX.finditer(text)]
         self.tokens, self.i = tokens, 0
         tree = self._sequence(top=True)
@@ -171,7 +172,6 @@ class _Parser(WordMaker):
     def _passage(self, tree) -> tuple:
         """(query, fallback) of a passage's tree: its words weighed as plain words, they and its phrases,
         prefixes and field words any-of, ranked; facet values and dates still filter."""
-        self.long = True
         items = tree.children if isinstance(tree, All) else (tree,)
         filters = tuple(c for c in items if isinstance(c, (Facet, Dates, Not)))
         counts: dict = {}
