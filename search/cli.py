@@ -324,6 +324,9 @@ def eval_cmd(folders, settings, ablation, seed_queries, latency_docs, as_json):
     if ablation:
         default_queries = Path("tests/data/seed_queries.json")
         queries = seed_queries or (str(default_queries) if default_queries.is_file() else None)
+        if queries is None:
+            click.echo(f"Note: no seed queries ({default_queries} is not in this folder; give --seed-queries FILE): "
+                       f"the seeds column is left empty.", err=True)
         res = run_ablation(list(folders), config.get("seeds_dir") if queries else None, queries, latency_docs,
                            progress=BarProgress())
         click.echo(json.dumps(res, indent=1) if as_json else markdown(res))
