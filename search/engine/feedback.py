@@ -1,9 +1,8 @@
 """Pseudo-relevance feedback: the words of a long query's best documents, added to it (RM3).
 
 In: a query tree, its first-pass evaluation and the documents allowed (a Relevance's, which this mixes into:
-it supplies `view`, `t` (the Tuning), `n`, `live_count`, `norm`, `weights`, `_cache`, `evaluate`, `word` and
-`_postings`). Out: ((Word, weight), ...) to add, and their part of the scores of the first pass's best
-documents. Each of the `feedback_docs` best documents is weighed by exp(its score): BM25 is a sum of
+it supplies `view`, `t` (the Tuning), `_cache`, `first_pass`, `_postings` and `bm25f_at`). Out: ((Word,
+weight), ...) to add, and their part of the scores of the first pass's best documents. Each of the `feedback_docs` best documents is weighed by exp(its score): BM25 is a sum of
 log-odds, so this is its odds of relevance up to a constant (RM1 weighs by the query's likelihood, the
 language model's analogue); a document under FEEDBACK_MIN_SHARE of the total is not read. The likeliest
 `feedback_terms` content words the query lacks weigh `feedback_weight` of the query, the query counted up to
@@ -13,14 +12,14 @@ the rest, and never add a match. Short queries, and queries with operators, get 
 from __future__ import annotations
 
 import heapq
-import math
 from collections import Counter
 
 import numpy as np
 
 from .. import analysis
 from .nodes import Any, AtLeast, Word
-from .spans import SCORED, contains, union
+from .ranking import best_first
+from .spans import union
 
 FEEDBACK_MIN_SHARE = 0.01  # a feedback document whose weight is under this share of the total is not read
 FEEDBACK_DEPTH = 1000  # the feedback reorders this many of the first pass's best documents
@@ -44,13 +43,11 @@ class Feedback:
         got = self._cache.get(key)
         if got is not None:
             return got
-        ev = self.evaluate(node)
-        docs = np.flatnonzero(allowed & ev.mask)
+        docs, s = self.first_pass(node, allowed)
         got = ()
         if docs.size:
-            s = ev.scores[docs]
-            best = docs[np.lexsort((docs, -s))[:t.feedback_docs]]
-            got = self._relevance_model(words, best, ev.scores[best])
+            best, scores = best_first(docs, s, t.feedback_docs)  # a tie at the cut may keep more: cut again
+            got = self._relevance_model(words, best[:t.feedback_docs], scores[:t.feedback_docs])
         self._cache.put(key, got, 64 * (len(got) + 1))
         return got
 
@@ -100,37 +97,13 @@ class Feedback:
             return np.zeros(docs.size)
         key = ("df", w.alts, w.fields)
         df = self._cache.get(key)
-        if df is None:  # the documents holding any of its terms: the longest postings and what the others add
-            lists = sorted((p[2] for p in post), key=len)
-            longest, others = lists[-1], [ids[~contains(lists[-1], ids)] for ids in lists[:-1]]
-            live = self.view.live
-            df = int(np.count_nonzero(live[longest])) + int(np.count_nonzero(live[union(others)])) if others \
-                else int(np.count_nonzero(live[longest]))
+        if df is None:  # the documents holding any of its terms, as `word` counts them
+            df = int(np.count_nonzero(self.view.live[union([p[2] for p in post])]))
             self._cache.put(key, df, 64)
-        tf = np.zeros(docs.size)
-        for f in SCORED:
-            per = None
-            for pf, _, ids, freq in post:
-                if pf == f:
-                    got = _at(ids, freq, docs)
-                    per = got if per is None else np.maximum(per, got)
-            if per is not None and self.weights[f] > 0:
-                tf += per * self.norm[f][docs]
-        idf = math.log(1 + (self.live_count - df + 0.5) / (df + 0.5))
-        k1 = self.t.k1
-        return idf * tf * (k1 + 1) / (tf + k1)
+        return self.bm25f_at(post, docs, df)[0]
 
 
 def best_positions(scores: np.ndarray, k: int):
     """The positions of the k largest scores (all of them when there are no more than k)."""
     return np.argpartition(-scores, k)[:k] if scores.size > k else np.arange(scores.size)
 
-
-def _at(ids: np.ndarray, values: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """values[i] where ids[i] is one of the (sorted) documents; 0 for a document not in ids."""
-    out = np.zeros(docs.size)
-    if ids.size:
-        at = np.minimum(np.searchsorted(ids, docs), ids.size - 1)
-        hit = ids[at] == docs
-        out[hit] = values[at[hit]]
-    return out

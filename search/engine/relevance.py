@@ -28,10 +28,9 @@ import numpy as np
 from .nodes import All, Any, AtLeast, Dates, Every, Facet, Near, Not, Phrase, Word, positive_words
 from .ranking import _lengths, best_first
 from .feedback import FEEDBACK_DEPTH, Feedback, best_positions
-from .spans import SCORED, Positions, union
+from .spans import SCORED, Positions, union, values_at
 from ..tuning import DEFAULT, Tuning
 from .cache import ByteCache
-
 
 
 @dataclass(frozen=True)
@@ -110,24 +109,27 @@ class Relevance(Positions, Feedback):
         return got
 
     def _bm25f(self, post: list) -> tuple:
-        """(documents, BM25F scores, idf) of postings taken as one word: per field, the largest frequency of
-        its terms; df of the union."""
+        """(documents, BM25F scores, idf) of postings taken as one word, over every document holding one of
+        its terms (df counts them)."""
         docs = union([p[2] for p in post])
-        df = int(np.count_nonzero(self.view.live[docs]))
+        scores, idf = self.bm25f_at(post, docs, int(np.count_nonzero(self.view.live[docs])))
+        return docs, scores, idf
+
+    def bm25f_at(self, post: list, docs: np.ndarray, df: int) -> tuple:
+        """(BM25F scores, idf) of postings taken as one word at these sorted documents: per field, the largest
+        frequency of its terms, normalised by the field's length and weighted; one saturation over the sum."""
         idf = math.log(1 + (self.live_count - df + 0.5) / (df + 0.5))
         tf = np.zeros(docs.size)
         for f in SCORED:
             per = None
             for pf, _, ids, freq in post:
-                if pf != f:
-                    continue
-                at = np.searchsorted(docs, ids)
-                per = np.zeros(docs.size) if per is None else per
-                per[at] = np.maximum(per[at], freq)
+                if pf == f:
+                    got = values_at(ids, freq, docs)
+                    per = got if per is None else np.maximum(per, got)
             if per is not None and self.weights[f] > 0:
                 tf += per * self.norm[f][docs]
         k1 = self.t.k1
-        return docs, idf * tf * (k1 + 1) / (tf + k1), idf
+        return idf * tf * (k1 + 1) / (tf + k1), idf
 
     def _fieldsum(self, post: list) -> tuple:
         """The old ranking, for comparison: whoosh's BM25F, a BM25 per field (idf ln(N / (df + 1)) + 1 of
@@ -227,13 +229,17 @@ class Relevance(Positions, Feedback):
 
     # --- ranking ------------------------------------------------------------------------------------
 
-    def top(self, node, allowed: np.ndarray, start: int, stop: int) -> list:
-        """[(docnum, score)] of ranks start..stop among the allowed documents, best first (ties by number)."""
+    def first_pass(self, node, allowed: np.ndarray) -> tuple:
+        """(documents, scores) of the allowed documents a tree matches, by document number, before feedback."""
         ev = self.evaluate(node)
         docs = np.flatnonzero(allowed & ev.mask)
+        return docs, ev.scores[docs]
+
+    def top(self, node, allowed: np.ndarray, start: int, stop: int) -> list:
+        """[(docnum, score)] of ranks start..stop among the allowed documents, best first (ties by number)."""
+        docs, s = self.first_pass(node, allowed)
         if docs.size == 0 or stop <= start:
             return []
-        s = ev.scores[docs]
         expansion = self.feedback(node, allowed)
         if expansion:  # the first pass's best FEEDBACK_DEPTH only: they stay above the rest, as they were
             head = best_positions(s, FEEDBACK_DEPTH)
@@ -258,9 +264,8 @@ class Relevance(Positions, Feedback):
         self._explain(node, docnum, parts)
         expansion = self.feedback(node, allowed) if allowed is not None else ()
         if expansion:  # only the first pass's best have a feedback part (top)
-            ev = self.evaluate(node)
-            docs = np.flatnonzero(allowed & ev.mask)
-            if docnum not in docs[best_positions(ev.scores[docs], FEEDBACK_DEPTH)]:
+            docs, s = self.first_pass(node, allowed)
+            if docnum not in docs[best_positions(s, FEEDBACK_DEPTH)]:
                 expansion = ()
         for w, weight in expansion:
             ids, sc, idf = self.word(w)

@@ -39,6 +39,20 @@ def contains(sorted_values: np.ndarray, x: np.ndarray) -> np.ndarray:
     return sorted_values[np.minimum(at, sorted_values.size - 1)] == x
 
 
+def values_at(ids: np.ndarray, values: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """values[i] where ids[i] (sorted) is one of the sorted documents; 0 for a document not in ids.
+
+    >>> values_at(np.array([2, 5, 9]), np.array([1.0, 2.0, 3.0]), np.array([1, 5, 9])).tolist()
+    [0.0, 2.0, 3.0]
+    """
+    out = np.zeros(docs.size)
+    if ids.size:
+        at = np.minimum(np.searchsorted(ids, docs), ids.size - 1)
+        hit = ids[at] == docs
+        out[hit] = values[at[hit]]
+    return out
+
+
 class Positions:
     """Phrase, w/N and proximity matching over a Relevance's view (a mixin: see the module docstring)."""
 
