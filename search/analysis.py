@@ -163,19 +163,13 @@ _TERMS = {(st, keep): {} for st in (True, False) for keep in (True, False)}
 
 
 def _token_terms(raw: str, stemmed: bool, keep_stopwords: bool, cache: dict) -> tuple:
-    out = cache.get(raw)  # added by an earlier occurrence in the same text
-    if out is not None:
-        return out
-    out = tuple(stem(t) if stemmed else t for t in split_token(raw) if keep_stopwords or t not in STOPWORDS)
-    if len(cache) >= TERMS_KEPT:
-        cache.clear()
-    cache[raw] = out
-    return out
+    return _remembered(cache, raw, lambda: tuple(
+        stem(t) if stemmed else t for t in split_token(raw) if keep_stopwords or t not in STOPWORDS))
 
 
 def content_stems(text: str) -> list:
     """The stems of a text's content words, in order: no stop or function word (QUERY_STOPWORDS), none under
-    three letters, no number; the words pseudo-relevance feedback may add to a query (search.engine.relevance).
+    three letters, no number; the words pseudo-relevance feedback may add to a query (search.engine.feedback).
 
     >>> content_stems("The 3 new dams of Nur-Sultan's region")
     ['new', 'dam', 'nur', 'sultan', 'nursultan', 'region']
@@ -187,13 +181,19 @@ _CONTENT: dict = {}  # raw token -> its content stems (bounded as _TERMS)
 
 
 def _content_token(raw: str) -> tuple:
-    out = _CONTENT.get(raw)
-    if out is not None:
-        return out
-    out = tuple(stem(t) for t in split_token(raw) if t not in QUERY_STOPWORDS and len(t) > 2 and not t[:1].isdigit())
-    if len(_CONTENT) >= TERMS_KEPT:
-        _CONTENT.clear()
-    _CONTENT[raw] = out
+    return _remembered(_CONTENT, raw, lambda: tuple(
+        stem(t) for t in split_token(raw) if t not in QUERY_STOPWORDS and len(t) > 2 and not t[:1].isdigit()))
+
+
+def _remembered(cache: dict, raw: str, make) -> tuple:
+    """cache[raw], made by make() and kept when missing (it may have been added by an earlier occurrence in
+    the same text); a table of TERMS_KEPT tokens is emptied before it grows past them."""
+    out = cache.get(raw)
+    if out is None:
+        out = make()
+        if len(cache) >= TERMS_KEPT:
+            cache.clear()
+        cache[raw] = out
     return out
 
 

@@ -82,7 +82,8 @@ def _buffer_file_init(self, buf, name=None, onclose=None):
 def share_mapped_files() -> None:
     """Make whoosh read memory-mapped segment files in place (`_buffer_file_init`); idempotent.
 
-    Called by IndexView before it opens an index, so importing this module changes nothing.
+    Called by every engine function that opens a whoosh index (store.open_index, generation.start and
+    live_ids) before it opens one, so importing this module changes nothing.
     """
     if BufferFile.__init__ is not _buffer_file_init:
         BufferFile.__init__ = _buffer_file_init

@@ -29,7 +29,7 @@ from ..errors import IndexDamaged
 from .cache import ByteCache
 from .damage import READ_ERRORS, REBUILD, changed, damaged, mapped_sizes
 from .facets import FacetArrays
-from .postings import phrase_docs, read_postings, share_mapped_files
+from .postings import phrase_docs, read_postings
 from .relevance import Relevance
 from .schema import TEXT_FIELDS
 from .sidecar import SIDECAR_EXT, sidecar_term
@@ -55,8 +55,7 @@ class IndexView:
     def __init__(self, index_dir: str):
         self.index_dir = index_dir
         self.generation = current_generation(index_dir)
-        share_mapped_files()
-        self.ix = open_index(index_dir)
+        self.ix = open_index(index_dir)  # which has whoosh read the mapped files in place (share_mapped_files)
         self.meta = read_meta(self.generation) if self.generation else {}
         self.schema = self.ix.schema
         # whoosh readers seek and read shared file objects: one searcher per thread, never shared

@@ -172,14 +172,14 @@ class _Parser(WordMaker):
     def _passage(self, tree) -> tuple:
         """(query, fallback) of a passage's tree: its words weighed as plain words, they and its phrases,
         prefixes and field words any-of, ranked; facet values and dates still filter."""
-        items = tree.children if isinstance(tree, All) else (tree,)
-        filters = tuple(c for c in items if isinstance(c, (Facet, Dates, Not)))
         counts: dict = {}
-        others = []
-        for c in items:
-            if isinstance(c, Word) and c.fields == TEXT:
+        others, filters = [], ()
+        for c in tree.children if isinstance(tree, All) else (tree,):
+            if isinstance(c, (Facet, Dates, Not)):
+                filters += (c,)
+            elif isinstance(c, Word) and c.fields == TEXT:
                 counts[c] = counts.get(c, 0) + 1
-            elif not isinstance(c, (Facet, Dates, Not)):
+            else:
                 others.append(c)
         if not counts and not others:
             return tree, None
