@@ -81,24 +81,15 @@ def test_every_shipped_file_has_a_loader_here():
 
 
 @pytest.mark.parametrize("how", ["missing", "empty"])
-@pytest.mark.parametrize("name", sorted(TAGGING))
-def test_a_tagging_data_file_that_is_missing_or_empty_stops_its_loader(tmp_path, monkeypatch, name, how):
-    data = copy_of(gazetteer.DATA, tmp_path)
+@pytest.mark.parametrize("module,name,load", [(gazetteer, n, TAGGING[n]) for n in sorted(TAGGING)]
+                         + [(analysis, n, SEARCH[n]) for n in sorted(SEARCH)],
+                         ids=[f"tagging-{n}" for n in sorted(TAGGING)] + [f"search-{n}" for n in sorted(SEARCH)])
+def test_a_data_file_that_is_missing_or_empty_stops_its_loader(tmp_path, monkeypatch, module, name, load, how):
+    data = copy_of(module.DATA, tmp_path)
     spoil(data / name, how)
-    monkeypatch.setattr(gazetteer, "DATA", data)
+    monkeypatch.setattr(module, "DATA", data)
     with pytest.raises(DataMissing) as e:
-        TAGGING[name]()
-    assert str(e.value) == f"casearch's data file {data / name} {REASONS[how]}: reinstall casearch"
-
-
-@pytest.mark.parametrize("how", ["missing", "empty"])
-@pytest.mark.parametrize("name", sorted(SEARCH))
-def test_a_search_data_file_that_is_missing_or_empty_stops_its_loader(tmp_path, monkeypatch, name, how):
-    data = copy_of(analysis.DATA, tmp_path)
-    spoil(data / name, how)
-    monkeypatch.setattr(analysis, "DATA", data)
-    with pytest.raises(DataMissing) as e:
-        SEARCH[name]()
+        load()
     assert str(e.value) == f"casearch's data file {data / name} {REASONS[how]}: reinstall casearch"
 
 
