@@ -190,3 +190,14 @@ def test_a_passage_corrects_a_word_only_for_a_one_letter_slip(talks):
         (("pricess", "prices"),)
     # a short query is corrected further
     assert parse_query("gas prises", talks).corrections == (("prises", "prices"),)
+
+
+def test_a_typed_and_keeps_every_word_required_beside_an_exclusion(talks):
+    # the words of "a AND b AND c AND d -e" were read by the plain rules (any word): the ANDs were lost
+    parsed = parse_query("Tokayev AND Putin AND visit AND Astana -Moscow")
+    assert isinstance(parsed.query, All) and parsed.fallback is None
+    assert [type(c).__name__ for c in parsed.query.children] == ["Word", "Word", "Word", "Word", "Not"]
+    assert ids(talks, "Tokayev AND Putin AND visit AND Astana -Moscow") == (["t2"], 1)
+    assert ids(talks, "Tokayev AND Putin AND talks AND gas -Moscow") == ([], 0)
+    # without AND the plain rules still hold: any of the words, ranked, Moscow excluded
+    assert ids(talks, "Tokayev Putin talks gas -Moscow") == (["t2", "t3"], 2)  # t2: Tokayev and Putin

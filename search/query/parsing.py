@@ -72,6 +72,7 @@ class _Parser(WordMaker):
         super().__init__(lexicon, tuning)
         self.text = (text or "").strip()
         self.notices: list = []
+        self.typed_and = False  # an AND was typed: its items are all required, as typed
 
     # --- entry ---------------------------------------------------------------------------------
 
@@ -107,7 +108,7 @@ class _Parser(WordMaker):
         if isinstance(tree, All):
             words = [c for c in tree.children if isinstance(c, Word) and c.fields == TEXT]
             others = tuple(c for c in tree.children if isinstance(c, (Not, Facet, Dates)))
-            if words and len(words) + len(others) == len(tree.children) and others:
+            if words and len(words) + len(others) == len(tree.children) and others and not self.typed_and:
                 # plain words with exclusions or facet values: the words follow the plain rules
                 words = tuple(dict.fromkeys(words))
                 query, fallback = self._combine(words, len(words) > self.tuning.short_query_words)
@@ -209,6 +210,7 @@ class _Parser(WordMaker):
                 break
             word = tok.group("word")
             if word in ("AND",):
+                self.typed_and = True
                 self.i += 1
                 continue
             negate = False
