@@ -2,9 +2,10 @@
 
 In: a query tree, its first-pass evaluation and the documents allowed (a Relevance's, which this mixes into:
 it supplies `view`, `t` (the Tuning), `_cache`, `first_pass`, `_postings` and `bm25f_at`). Out: ((Word,
-weight), ...) to add, and their part of the scores of the first pass's best documents. Each of the `feedback_docs` best documents is weighed by exp(its score): BM25 is a sum of
-log-odds, so this is its odds of relevance up to a constant (RM1 weighs by the query's likelihood, the
-language model's analogue); a document under FEEDBACK_MIN_SHARE of the total is not read. The likeliest
+weight), ...) to add, and their part of the scores of the first pass's best documents. Each of the
+`feedback_docs` best documents is weighed by exp(its score): BM25 is a sum of log-odds, so this is its odds
+of relevance up to a constant (RM1 weighs by the query's likelihood, the language model's analogue); a
+document under FEEDBACK_MIN_SHARE of the total is not read. The likeliest
 `feedback_terms` content words the query lacks weigh `feedback_weight` of the query, the query counted up to
 `feedback_query_words` words. They reorder the first pass's FEEDBACK_DEPTH best matches, which stay above
 the rest, and never add a match. Short queries, and queries with operators, get none.
@@ -82,7 +83,7 @@ class Feedback:
         return tuple((Word(term, (term,)), p * scale) for p, term in ranked)
 
     def _expansion_scores(self, expansion: tuple, docs: np.ndarray) -> np.ndarray:
-        """The feedback terms' part of the score of the given (sorted) documents."""
+        """The feedback terms' part of the scores of these documents (in any order)."""
         order = np.argsort(docs)
         sdocs, out = docs[order], np.zeros(docs.size)
         for w, weight in expansion:
